@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# First control plane: kubeadm init behind the VIP, certificates uploaded for joining control planes.
+# stdin: bootstrap token, certificate key. Done already when /etc/kubernetes/admin.conf exists.
+set -euo pipefail
+: "${INIT_CONFIG:?}"
+: "${TOKEN_PLACEHOLDER:?}"
+: "${CERT_KEY_PLACEHOLDER:?}"
+# @include lib/secrets.sh
+
+if [ -f /etc/kubernetes/admin.conf ]; then
+  echo "kubeadm init: already done on $(hostname)"
+  exit 0
+fi
+read_secret BOOTSTRAP_TOKEN '^[a-z0-9]{6}\.[a-z0-9]{16}$'
+read_secret CERTIFICATE_KEY '^[a-f0-9]{64}$'
+config=${INIT_CONFIG//"$TOKEN_PLACEHOLDER"/$BOOTSTRAP_TOKEN}
+config=${config//"$CERT_KEY_PLACEHOLDER"/$CERTIFICATE_KEY}
+config_file=$(write_secret_file "$config")
+run_logged /var/log/kubeadm-ha/kubeadm-init.log "$BOOTSTRAP_TOKEN" "$CERTIFICATE_KEY" -- \
+  kubeadm init --config "$config_file" --upload-certs --skip-token-print --skip-certificate-key-print
+echo "kubeadm init: done on $(hostname)"

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Shared helpers for steps that handle join material (inlined by the renderer).
+# Secrets arrive on stdin, one per line; they are never echoed, never put on a command line,
+# and written only to 0600 files that are removed on exit.
+umask 077
+install -d -m 0700 /var/log/kubeadm-ha /etc/kubernetes/kubeadm-ha
+SECRET_FILES=()
+cleanup_secret_files() { rm -f "${SECRET_FILES[@]}"; }
+trap cleanup_secret_files EXIT
+
+# read_secret NAME PATTERN: reads one stdin line into NAME and checks its shape without printing it.
+read_secret() {
+  local value=""
+  IFS= read -r value || true
+  if [[ ! "$value" =~ $2 ]]; then
+    echo "kubeadm-ha: $1 on stdin is missing or malformed (value not shown)" >&2
+    exit 1
+  fi
+  printf -v "$1" '%s' "$value"
+}
+
+# write_secret_file TEXT: writes TEXT to a fresh 0600 file, prints its path, removes it on exit.
+write_secret_file() {
+  local file
+  file=$(mktemp /etc/kubernetes/kubeadm-ha/config.XXXXXX)
+  SECRET_FILES+=("$file")
+  printf '%s\n' "$1" >"$file"
+  printf '%s' "$file"
+}
+
+# run_logged LOG SECRET... -- CMD...: runs CMD with output in a root-only LOG; on failure shows
+# the error lines with every given secret masked.
+run_logged() {
+  local log=$1 secrets=() line
+  shift
+  while [ "$1" != "--" ]; do secrets+=("$1"); shift; done
+  shift
+  if "$@" >>"$log" 2>&1; then return 0; fi
+  echo "kubeadm-ha: '$1 $2' failed on $(hostname); full log (root only): $log" >&2
+  grep -E 'error|ERROR|fatal|FATAL|timed out' "$log" | tail -n 20 | while IFS= read -r line; do
+    for s in "${secrets[@]}"; do [ -n "$s" ] && line=${line//"$s"/<redacted>}; done
+    printf '  %s\n' "$line" >&2
+  done
+  return 1
+}

@@ -1,0 +1,91 @@
+/** Role of a host in the cluster. */
+export type Role = "loadBalancer" | "controlPlane" | "worker";
+
+/** A host after validation, with every default filled in. */
+export interface HostSpec {
+  /** Node name; also the stable part of every resource name on this host. */
+  readonly name: string;
+  /** Where SSH connects (public or management address). */
+  readonly address: string;
+  /** Cluster address: advertise address, HAProxy backend, keepalived peer. Defaults to `address`. */
+  readonly privateAddress: string;
+  /** Interface that carries `privateAddress` (and the VIP on load balancers). */
+  readonly interface: string;
+  /** Optional pinned SSH host key (`ssh-ed25519 AAAA...`). */
+  readonly hostKey?: string;
+  /** What the host does. */
+  readonly role: Role;
+}
+
+/** SSH settings shared by every host. */
+export interface SshSpec {
+  /** Login user; needs passwordless sudo. */
+  readonly user: string;
+  /** SSH port. */
+  readonly port: number;
+  /** Optional jump host. */
+  readonly bastion?: { readonly host: string; readonly user: string; readonly port: number };
+}
+
+/** Where etcd runs. */
+export type EtcdSpec =
+  | { readonly mode: "stacked" }
+  | { readonly mode: "external"; readonly endpoints: readonly string[] };
+
+/** The validated, defaulted cluster description every later stage reads. */
+export interface ClusterSpec {
+  /** Host source; only `baremetal` is built so far. */
+  readonly platform: "baremetal";
+  /** Kubernetes version X.Y.Z. */
+  readonly kubernetesVersion: string;
+  /** Minor line `X.Y`, which names the pkgs.k8s.io repository. */
+  readonly kubernetesMinor: string;
+  /** kubeadm config API for this version: v1beta3 below 1.31, v1beta4 from 1.31. */
+  readonly kubeadmApiVersion: "kubeadm.k8s.io/v1beta3" | "kubeadm.k8s.io/v1beta4";
+  /** Pod network CIDR. */
+  readonly podNetworkCidr: string;
+  /** Service network CIDR. */
+  readonly serviceCidr: string;
+  /** api-server and VIP port. */
+  readonly apiPort: number;
+  /** Pod network add-on. */
+  readonly cni: "flannel" | "calico" | "none";
+  /** SSH settings. */
+  readonly ssh: SshSpec;
+  /** The floating VIP (address only). */
+  readonly vip: string;
+  /** Prefix length of the VIP on the LB interface (32 when not given). */
+  readonly vipPrefixLength: number;
+  /** VRRP virtual router id. */
+  readonly virtualRouterId: number;
+  /** VRRP advertisement interval, seconds. */
+  readonly vrrpAdvertInterval: number;
+  /** `VIP:apiPort`, the kubeadm controlPlaneEndpoint. */
+  readonly controlPlaneEndpoint: string;
+  /** The LB pair (or one LB, with a warning). */
+  readonly loadBalancers: readonly HostSpec[];
+  /** Control planes; the first runs `kubeadm init`. */
+  readonly controlPlanes: readonly HostSpec[];
+  /** Workers. */
+  readonly workers: readonly HostSpec[];
+  /** Stacked or external etcd. */
+  readonly etcd: EtcdSpec;
+  /** Things that are allowed but not HA; shown by `pulumi up` as warnings. */
+  readonly warnings: readonly string[];
+}
+
+/** etcd quorum figures for a member count. */
+export interface QuorumFigures {
+  /** Number of etcd members. */
+  readonly members: number;
+  /** Members that must agree: floor(N/2)+1. */
+  readonly quorum: number;
+  /** Members that may fail with writes still accepted. */
+  readonly toleratedFailures: number;
+}
+
+/** Quorum of an etcd cluster of `members`. */
+export function quorumOf(members: number): QuorumFigures {
+  const quorum = Math.floor(members / 2) + 1;
+  return { members, quorum, toleratedFailures: members - quorum };
+}
