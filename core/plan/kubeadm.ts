@@ -64,7 +64,7 @@ function nodeRegistration(spec: ClusterSpec, host: HostSpec): NodeRegistration {
   return { name: host.name, criSocket: CRI_SOCKET, kubeletExtraArgs: extraArgs(spec.kubeadmApiVersion, { "node-ip": host.privateAddress }) };
 }
 
-/** The ClusterConfiguration: also used alone by `kubeadm init phase upload-certs --config`. */
+/** The ClusterConfiguration shared by init and the certificate re-upload. */
 export function clusterConfiguration(spec: ClusterSpec, extraSans: readonly string[] = []): ClusterConfiguration {
   const sans = [...new Set([spec.vip, ...spec.controlPlanes.map((c) => c.privateAddress), ...spec.controlPlanes.map((c) => c.address), ...extraSans])];
   return {
@@ -108,11 +108,6 @@ export function initConfigYaml(spec: ClusterSpec): string {
     nodeRegistration: nodeRegistration(spec, first),
   };
   return documents([init, clusterConfiguration(spec), kubeletConfiguration()]);
-}
-
-/** ClusterConfiguration alone (no secrets), for the re-upload of control-plane certs. */
-export function clusterConfigYaml(spec: ClusterSpec): string {
-  return documents([clusterConfiguration(spec)]);
 }
 
 /** kubeadm join config for a joining control plane or worker; secrets are placeholders. */

@@ -1,0 +1,18 @@
+import * as pulumi from "@pulumi/pulumi";
+import { types } from "@pulumi/command";
+import { HostSpec, SshSpec } from "../core/spec/types";
+
+/** SSH connection of one host: user, port and key from config, optional bastion and pinned host key. */
+export function connectionFor(host: HostSpec, ssh: SshSpec, privateKey: pulumi.Output<string>): types.input.remote.ConnectionArgs {
+  return {
+    host: host.address,
+    port: ssh.port,
+    user: ssh.user,
+    privateKey,
+    perDialTimeout: 15,
+    ...(host.hostKey ? { hostKey: host.hostKey } : {}),
+    ...(ssh.bastion
+      ? { proxy: { host: ssh.bastion.host, port: ssh.bastion.port, user: ssh.bastion.user, privateKey, perDialTimeout: 15 } }
+      : {}),
+  };
+}

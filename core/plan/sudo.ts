@@ -1,0 +1,10 @@
+/**
+ * The exact `create`/`delete` text a step sends over SSH: the script runs as root through
+ * `sudo -n bash -c`, with the script as bash's argument so the command's stdin (the secrets)
+ * still reaches it. The script holds no secret, so this argument may be seen in `ps`.
+ */
+export function sudoWrap(script: string, stepId: string): string {
+  const delimiter = "KUBEADM_HA_SCRIPT";
+  if (script.includes(`\n${delimiter}\n`)) throw new Error(`step ${stepId}: script contains the heredoc delimiter`);
+  return `sudo -n bash -c "$(cat <<'${delimiter}'\n${script}${script.endsWith("\n") ? "" : "\n"}${delimiter}\n)" ${stepId}\n`;
+}
