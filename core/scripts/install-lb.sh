@@ -46,13 +46,23 @@ install_if_changed() {
   mv -f "$tmp" "$dest"
 }
 
+# keepalived 2.2.7 (Debian 12) ends `-t` on a valid config with SIGTERM (exit 143, no output);
+# fixed in 2.2.8 (acassen/keepalived#2587, #2617). Any message still means the config is bad.
+keepalived_config_ok() {
+  local out rc=0
+  out=$(keepalived -t -f "$1" 2>&1) || rc=$?
+  if [ "$rc" -eq 0 ] || { [ "$rc" -eq 143 ] && [ -z "$out" ]; }; then return 0; fi
+  printf '%s\n' "$out" >&2
+  return 1
+}
+
 install -d -m 0755 /etc/haproxy /etc/keepalived
 install_if_changed "$CHECK_SCRIPT" "$CHECK_SCRIPT_PATH" 0755 bash -n || true
 if install_if_changed "$HAPROXY_CFG" /etc/haproxy/haproxy.cfg 0644 haproxy -c -f; then
   systemctl reload-or-restart haproxy
 fi
 # The auth_pass goes into the root-only file only; it is substituted in bash, not on a command line.
-if install_if_changed "${KEEPALIVED_CONF//"$AUTH_PASS_PLACEHOLDER"/$auth_pass}" /etc/keepalived/keepalived.conf 0600 keepalived -t -f; then
+if install_if_changed "${KEEPALIVED_CONF//"$AUTH_PASS_PLACEHOLDER"/$auth_pass}" /etc/keepalived/keepalived.conf 0600 keepalived_config_ok; then
   systemctl restart keepalived
 fi
 systemctl enable --now haproxy keepalived

@@ -1,4 +1,5 @@
 import { contains, isIpv4, overlaps, parseIpv4Cidr } from "./net";
+import { findKey } from "./keys";
 import { normalizeConfig, SECRET_SET } from "./normalize";
 import { ConfigError, Problem, show } from "./problems";
 import { keyPath, parseShape, RawConfig, RawHost } from "./schema";
@@ -20,11 +21,34 @@ export function buildSpec(entries: Record<string, unknown>): ClusterSpec {
   const normalized = normalizeConfig(entries);
   const shape = parseShape(normalized.values);
   const problems = [...normalized.problems, ...shape.problems];
-  if (!shape.config) throw new ConfigError(problems);
-  const result = checkSemantics(shape.config);
-  problems.push(...result.problems);
+  // A shape error must not hide the rest: check the other keys on a copy with the bad parts neutralised.
+  const config = shape.config ?? parseShape(neutralise(normalized.values, shape.problems.map((p) => p.key))).config;
+  if (!config) throw new ConfigError(problems);
+  const result = checkSemantics(config);
+  const reported = new Set(problems.map((p) => p.key));
+  problems.push(...result.problems.filter((p) => ![...reported].some((k) => p.key === k || p.key.startsWith(`${k}.`) || p.key.startsWith(`${k}[`))));
   if (problems.length > 0 || !result.spec) throw new ConfigError(problems);
   return result.spec;
+}
+
+/** Replaces values named by shape problems: top-level keys get their default, host fields "". */
+function neutralise(values: Record<string, unknown>, badKeys: readonly string[]): Record<string, unknown> {
+  const copy = structuredClone(values);
+  for (const key of badKeys) {
+    const m = /^[^:]+:(\w+)(?:\[(\d+)\](?:\.(\w+))?)?$/.exec(key);
+    if (!m) continue;
+    const [, top, index, field] = m;
+    if (index === undefined) {
+      copy[top] = findKey(top)?.default;
+    } else if (Array.isArray(copy[top])) {
+      const entry = (copy[top] as Record<string, unknown>[])[Number(index)];
+      if (entry === null || typeof entry !== "object") continue;
+      if (field) entry[field] = "";
+      for (const k of Object.keys(entry)) if (!["name", "address", "privateAddress", "interface", "hostKey"].includes(k)) delete entry[k];
+      for (const k of ["name", "address"]) if (typeof entry[k] !== "string") entry[k] = "";
+    }
+  }
+  return copy;
 }
 
 function checkSemantics(c: RawConfig): { spec?: ClusterSpec; problems: Problem[] } {
