@@ -66,7 +66,9 @@ function nodeRegistration(spec: ClusterSpec, host: HostSpec): NodeRegistration {
 
 /** The ClusterConfiguration shared by init and the certificate re-upload. */
 export function clusterConfiguration(spec: ClusterSpec, extraSans: readonly string[] = []): ClusterConfiguration {
-  const sans = [...new Set([spec.vip, ...spec.controlPlanes.map((c) => c.privateAddress), ...spec.controlPlanes.map((c) => c.address), ...extraSans])];
+  // Each api-server's certificate already names its own addresses; only shared names go here, so
+  // adding a control plane never changes the first one's config.
+  const sans = [...new Set([spec.vip, ...extraSans])];
   return {
     apiVersion: spec.kubeadmApiVersion,
     kind: "ClusterConfiguration",

@@ -151,11 +151,11 @@ export function buildPlan(spec: ClusterSpec): Plan {
     const material = add({
       host: h.name, runsOn: first.name, phase: "join-material",
       description: `on ${first.name}: refresh the bootstrap token${isCp ? " and re-upload control-plane certs" : ""}; on delete, remove Node ${h.name}`,
-      script: renderScript("refresh-join-material", {
-        INIT_CONFIG: initConfig, ...placeholders, UPLOAD_CERTS: isCp ? "true" : "false", TOKEN_TTL_HOURS,
-      }),
+      script: isCp
+        ? renderScript("refresh-join-material", { INIT_CONFIG: initConfig, ...placeholders, TOKEN_TTL_HOURS })
+        : renderScript("refresh-token", { TOKEN_TTL_HOURS }),
       deleteScript: renderScript("delete-node", { NODE_NAME: h.name }),
-      stdin: ["bootstrapToken", "certificateKey"],
+      stdin: isCp ? ["bootstrapToken", "certificateKey"] : ["bootstrapToken"],
       after: [caHash, ...after],
     });
     const joinConfig = joinConfigYaml(spec, h);

@@ -31,7 +31,12 @@ export function renderScript(name: string, vars: Readonly<Record<string, string 
   const marker = "set -euo pipefail\n";
   const at = template.indexOf(marker);
   if (at < 0) throw new Error(`script template ${name}.sh must contain "set -euo pipefail"`);
-  const assignments = declared.map((v) => `${v}=${shellQuote(String(vars[v]))}\n`).join("");
+  const assignments = declared.map((v) => {
+    const value = String(vars[v]);
+    // File contents (a check script, a config) carry `$` on purpose: they are written, not expanded.
+    const note = /[$`]/.test(value) ? "# shellcheck disable=SC2016 # literal content, written to a file\n" : "";
+    return `${note}${v}=${shellQuote(value)}\n`;
+  }).join("");
   const cut = at + marker.length;
   return template.slice(0, cut) + assignments + template.slice(cut);
 }

@@ -1,0 +1,50 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError } from "../core/spec/problems";
+import { FAKE, installMocks, recorded, settle, valueOf } from "./support/mocks";
+import { exampleWith, hosts } from "./support/stack";
+
+installMocks();
+const INDEX = require.resolve("../index");
+
+/** Loads index.ts afresh with `config` as the stack configuration (strings, as Pulumi passes them). */
+function loadProgram(config: Record<string, unknown>): Record<string, unknown> {
+  const strings = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+  pulumi.runtime.setAllConfig(strings, ["kubeadm-ha:sshPrivateKey"]);
+  recorded.length = 0;
+  delete require.cache[INDEX];
+  return require(INDEX) as Record<string, unknown>;
+}
+
+test("index.ts reads the stack config and exports the documented outputs", async () => {
+  const outputs = loadProgram(exampleWith({ sshPrivateKey: FAKE.sshPrivateKey }));
+  await settle();
+  assert.deepEqual(Object.keys(outputs).sort(), ["caCertHash", "clusterHealth", "controlPlaneEndpoint", "etcdQuorum", "kubeconfig", "nodes"]);
+  assert.equal(outputs.controlPlaneEndpoint, "192.168.1.100:6443");
+  const kubeconfig = outputs.kubeconfig as pulumi.Output<string>;
+  assert.equal(await pulumi.isSecret(kubeconfig), true);
+  assert.match(await valueOf(kubeconfig), /server: https:\/\/192\.168\.1\.100:6443/);
+  assert.equal(await pulumi.isSecret(outputs.caCertHash as pulumi.Output<string>), true);
+  assert.ok(recorded.some((r) => r.type === "command:remote:Command"));
+});
+
+/** Bad configs the program must refuse before registering anything. */
+const BAD: [string, Record<string, unknown>][] = [
+  ["even control planes", { controlPlanes: hosts("cp", 2, "192.168.1", 101) }],
+  ["missing SSH key", { sshPrivateKey: undefined }],
+  ["VIP on a host", { vip: "192.168.1.111" }],
+  ["overlapping networks", { serviceCidr: "10.244.0.0/12" }],
+  ["unsupported version", { kubernetesVersion: "1.20.0" }],
+  ["unknown CNI", { cni: "cilium" }],
+  ["port out of range", { apiPort: 0 }],
+  ["duplicate host", { workers: [{ name: "cp2", address: "192.168.1.120" }] }],
+];
+
+for (const [title, change] of BAD) {
+  test(`bad config (${title}) fails before any resource is registered`, async () => {
+    assert.throws(() => loadProgram(exampleWith({ sshPrivateKey: FAKE.sshPrivateKey, ...change })), ConfigError);
+    await settle();
+    assert.deepEqual(recorded.map((r) => r.name), []);
+  });
+}

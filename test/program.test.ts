@@ -1,0 +1,159 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { FAKE, installMocks, SECRET_SIG, valueOf } from "./support/mocks";
+import { commandsOf, runCluster } from "./support/program";
+import { buildSpec } from "../core/spec/validate";
+import { exampleWith, hosts, stackConfig } from "./support/stack";
+
+installMocks();
+const spec = buildSpec(stackConfig("dev"));
+
+/** The unwrapped value of an input that may be a secret. */
+function plain(v: unknown): unknown {
+  return v !== null && typeof v === "object" && SECRET_SIG in v ? (v as unknown as { value: unknown }).value : v;
+}
+const isSecretInput = (v: unknown): boolean => v !== null && typeof v === "object" && SECRET_SIG in v;
+
+test("every host gets its commands, on its own connection", async () => {
+  const run = await runCluster(spec);
+  const commands = commandsOf(run);
+  // 7 gates, 5 node preps, 2 LBs, cp1: wait-vip, init, hash, kubeconfig, cni, verify; 4 joins x 3 steps.
+  assert.equal(commands.size, 7 + 5 + 2 + 6 + 4 * 3);
+  const addressOf = new Map([...spec.loadBalancers, ...spec.controlPlanes, ...spec.workers].map((h) => [h.name, h.address]));
+  for (const [name, c] of commands) {
+    const connection = plain(c.inputs.connection) as { host: string; user: string; privateKey: unknown };
+    const runsOn = run.cluster.plan.steps.find((s) => s.id === name)?.runsOn as string;
+    assert.equal(connection.host, addressOf.get(runsOn), name);
+    assert.equal(connection.user, "ubuntu");
+  }
+  assert.equal(plain(commands.get("worker1-join-material")?.inputs.connection) && (plain(commands.get("worker1-join-material")?.inputs.connection) as { host: string }).host, "192.168.1.101");
+});
+
+test("dependsOn mirrors the plan: joins serial, workers parallel, verify last", async () => {
+  const run = await runCluster(spec);
+  const deps = async (name: string): Promise<string[]> => (await run.options.get(name)?.dependsOn) ?? [];
+  assert.deepEqual(await deps("cp1-kubeadm-init"), ["cp1-wait-vip"]);
+  assert.deepEqual((await deps("cp1-wait-vip")).sort(), ["cp1-prepare-node", "lb1-load-balancer", "lb2-load-balancer"]);
+  assert.deepEqual((await deps("cp3-join-material")).sort(), ["cp1-ca-cert-hash", "cp2-await-node"]);
+  assert.deepEqual(await deps("worker2-join-material"), ["cp1-ca-cert-hash"]);
+  assert.deepEqual((await deps("cp1-verify")).sort(), ["cp1-cni", "cp2-await-node", "cp3-await-node", "worker1-await-node", "worker2-await-node"]);
+  for (const step of run.cluster.plan.steps) {
+    assert.deepEqual((await deps(step.id)).sort(), [...step.after].sort(), step.id);
+  }
+});
+
+test("resource options: gates dial forever within a timeout, init/join delete before replace, secret stdout", async () => {
+  const run = await runCluster(spec);
+  const commands = commandsOf(run);
+  const gate = plain(commands.get("cp2-wait-ssh")?.inputs.connection) as { dialErrorLimit: number };
+  assert.equal(gate.dialErrorLimit, -1);
+  assert.deepEqual(run.options.get("cp2-wait-ssh")?.customTimeouts, { create: "20m" });
+  for (const name of ["cp1-kubeadm-init", "cp2-kubeadm-join", "worker1-kubeadm-join"]) {
+    assert.equal(run.options.get(name)?.deleteBeforeReplace, true, name);
+    assert.ok(commands.get(name)?.inputs.triggers, `${name} has triggers`);
+  }
+  for (const name of ["cp1-ca-cert-hash", "cp1-admin-kubeconfig"]) {
+    assert.ok(run.options.get(name)?.additionalSecretOutputs.includes("stdout"), name);
+    assert.equal(commands.get(name)?.inputs.logging, "stderr", name);
+  }
+  assert.equal(commands.get("cp1-verify")?.inputs.logging, "stdoutAndStderr");
+  for (const c of commands.values()) assert.equal(c.inputs.addPreviousOutputInEnv, false, c.name);
+});
+
+test("secrets: stdin is secret, create/update/delete hold none, every fake secret sits inside a secret", async () => {
+  const run = await runCluster(spec);
+  const commands = commandsOf(run);
+  const needles = [FAKE.tokenId + "." + FAKE.tokenSecret, FAKE.tokenSecret, FAKE.certificateKey, FAKE.authPass, FAKE.caCertHash, "FAKEKUBECONFIGKEYDATA", "FAKESSHKEYMATERIAL"];
+  let checkedValues = 0;
+  const walk = (value: unknown, path: string): void => {
+    if (isSecretInput(value)) return;
+    if (typeof value === "string") {
+      checkedValues++;
+      for (const n of needles) assert.ok(!value.includes(n), `secret ${n.slice(0, 12)}... in clear at ${path}`);
+    } else if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${path}[${i}]`));
+    else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(v, `${path}.${k}`);
+  };
+  for (const r of run.resources) walk(r.inputs, r.name);
+  assert.ok(checkedValues > 60, `walked ${checkedValues} plain strings`);
+  for (const c of commands.values()) {
+    for (const field of ["create", "update", "delete"]) assert.ok(!isSecretInput(c.inputs[field]), `${c.name}.${field} must stay readable`);
+  }
+  const init = commands.get("cp1-kubeadm-init");
+  assert.ok(isSecretInput(init?.inputs.stdin));
+  assert.equal(plain(init?.inputs.stdin), `${FAKE.tokenId}.${FAKE.tokenSecret}\n${FAKE.certificateKey}\n`);
+  assert.equal(plain(commands.get("cp2-kubeadm-join")?.inputs.stdin), `${FAKE.tokenId}.${FAKE.tokenSecret}\n${FAKE.caCertHash}\n${FAKE.certificateKey}\n`);
+  assert.equal(plain(commands.get("worker1-kubeadm-join")?.inputs.stdin), `${FAKE.tokenId}.${FAKE.tokenSecret}\n${FAKE.caCertHash}\n`);
+  assert.equal(plain(commands.get("lb2-load-balancer")?.inputs.stdin), `${FAKE.authPass}\n`);
+  for (const c of commands.values()) {
+    const connection = c.inputs.connection;
+    const keyIsSecret = isSecretInput(connection) || isSecretInput((plain(connection) as Record<string, unknown>).privateKey);
+    assert.ok(keyIsSecret, `${c.name}: SSH key must be secret`);
+  }
+});
+
+test("random join material: token parts, 32-byte certificate key and an 8-character VRRP password", async () => {
+  const run = await runCluster(spec);
+  const passwords = run.resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword")
+    .map((r) => `${r.name}:${String(r.inputs.length)}:${String(r.inputs.upper)}:${String(r.inputs.special)}`).sort();
+  assert.deepEqual(passwords, ["kubeadm-ha-join-token-id:6:false:false", "kubeadm-ha-join-token-secret:16:false:false", "kubeadm-ha-join-vrrp-auth-pass:8:undefined:false"]);
+  const bytes = run.resources.filter((r) => r.type === "random:index/randomBytes:RandomBytes");
+  assert.equal(bytes.length, 1);
+  assert.equal(bytes[0].inputs.length, 32);
+});
+
+test("outputs: secret kubeconfig and CA hash, endpoint, quorum, nodes, health", async () => {
+  const { cluster } = await runCluster(spec);
+  assert.equal(await pulumi.isSecret(cluster.kubeconfig), true);
+  assert.equal(await pulumi.isSecret(cluster.caCertHash), true);
+  assert.equal(await valueOf(cluster.kubeconfig), FAKE.kubeconfig);
+  assert.equal(await valueOf(cluster.caCertHash), FAKE.caCertHash);
+  assert.equal(cluster.controlPlaneEndpoint, "192.168.1.100:6443");
+  assert.deepEqual(cluster.etcdQuorum, { members: 3, quorum: 2, toleratedFailures: 1 });
+  assert.deepEqual(cluster.nodes.map((n) => `${n.name}:${n.role}:${n.address}`), [
+    "lb1:loadBalancer:192.168.1.98", "lb2:loadBalancer:192.168.1.99", "cp1:controlPlane:192.168.1.101", "cp2:controlPlane:192.168.1.102",
+    "cp3:controlPlane:192.168.1.103", "worker1:worker:192.168.1.111", "worker2:worker:192.168.1.112",
+  ]);
+  const health = await valueOf(cluster.clusterHealth);
+  assert.equal(health.allNodesReady, true);
+  assert.equal(health.etcd.hasQuorum, true);
+  assert.equal(await pulumi.isSecret(cluster.clusterHealth), false);
+});
+
+test("five control planes: quorum 3 of 5, four serial joins", async () => {
+  const run = await runCluster(buildSpec(exampleWith({ controlPlanes: hosts("cp", 5, "192.168.1", 101) })));
+  assert.deepEqual(run.cluster.etcdQuorum, { members: 5, quorum: 3, toleratedFailures: 2 });
+  for (const [n, prev] of [["cp3", "cp2"], ["cp4", "cp3"], ["cp5", "cp4"]]) {
+    assert.ok((await run.options.get(`${n}-join-material`)?.dependsOn)?.includes(`${prev}-await-node`), n);
+  }
+});
+
+/** Inputs of every resource by name, as JSON, for diff checks. */
+async function inputsByName(s: ReturnType<typeof buildSpec>): Promise<Map<string, string>> {
+  const run = await runCluster(s);
+  return new Map(run.resources.map((r) => [r.name, JSON.stringify(r.inputs)]));
+}
+
+test("minimal diffs: the same config twice gives identical inputs (no perpetual diff)", async () => {
+  const a = await inputsByName(spec);
+  const b = await inputsByName(buildSpec(stackConfig("dev")));
+  assert.deepEqual([...b.entries()], [...a.entries()]);
+});
+
+test("minimal diffs: adding a worker adds resources and changes no existing input except verify's node list", async () => {
+  const before = await inputsByName(spec);
+  const workers = [...spec.workers.map((w) => ({ name: w.name, address: w.address })), { name: "worker3", address: "192.168.1.113" }];
+  const after = await inputsByName(buildSpec(exampleWith({ workers })));
+  const changed = [...before.keys()].filter((k) => after.get(k) !== before.get(k));
+  assert.deepEqual(changed, ["cp1-verify"]);
+  const added = [...after.keys()].filter((k) => !before.has(k));
+  assert.deepEqual(added.sort(), ["worker3-await-node", "worker3-join-material", "worker3-kubeadm-join", "worker3-prepare-node", "worker3-wait-ssh"]);
+});
+
+test("minimal diffs: adding control planes changes nothing on existing workers", async () => {
+  const before = await inputsByName(spec);
+  const after = await inputsByName(buildSpec(exampleWith({ controlPlanes: hosts("cp", 5, "192.168.1", 101) })));
+  for (const [name, inputs] of before) {
+    if (name.startsWith("worker")) assert.equal(after.get(name), inputs, name);
+  }
+});
