@@ -12,6 +12,8 @@ export interface KeepalivedBlock {
 export const CHECK_SCRIPT_PATH = "/etc/keepalived/check_apiserver_frontend.sh";
 /** Unprivileged user that runs the check script (`enable_script_security`). */
 export const SCRIPT_USER = "keepalived_script";
+/** Where the AWS VIP mover (notify script) is installed. */
+export const NOTIFY_SCRIPT_PATH = "/etc/keepalived/aws_move_vip.sh";
 /** Placeholder the install script replaces with the auth_pass it reads from stdin. */
 export const AUTH_PASS_PLACEHOLDER = "@KEEPALIVED_AUTH_PASS@";
 
@@ -25,6 +27,8 @@ export interface KeepalivedHostArgs {
   readonly index: number;
   /** The 8-character VRRP password, or the placeholder. */
   readonly authPass: string;
+  /** Script run on becoming MASTER (AWS: moves the VIP through the EC2 API). */
+  readonly notifyMaster?: string;
 }
 
 /** The typed keepalived.conf of one load balancer. */
@@ -55,6 +59,8 @@ export function keepalivedConfig(
         { name: "authentication", body: ["auth_type PASS", `auth_pass ${host.authPass}`] },
         { name: "virtual_ipaddress", body: [`${spec.vip}/${spec.vipPrefixLength} dev ${self.interface}`] },
         { name: "track_script", body: ["chk_apiserver_frontend"] },
+        // Also when a MASTER hears a lower-priority advert (split brain healing): claim the VIP again.
+        ...(host.notifyMaster ? [`notify_master "${host.notifyMaster}"`, `notify_master_rx_lower_pri "${host.notifyMaster}"`] : []),
       ],
     },
   ];

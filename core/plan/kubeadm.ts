@@ -1,5 +1,6 @@
 import { stringify } from "yaml";
 import { ClusterSpec, HostSpec } from "../spec/types";
+import { LATE } from "../spec/late";
 
 /** Placeholders the scripts replace with values read from stdin, so rendered configs hold no secret. */
 export const PLACEHOLDERS = {
@@ -65,7 +66,9 @@ function nodeRegistration(spec: ClusterSpec, host: HostSpec): NodeRegistration {
 }
 
 /** The ClusterConfiguration shared by init and the certificate re-upload. */
-export function clusterConfiguration(spec: ClusterSpec, extraSans: readonly string[] = []): ClusterConfiguration {
+export function clusterConfiguration(spec: ClusterSpec): ClusterConfiguration {
+  // On AWS with a public API, the Elastic IP (known after it exists) is in the certificate too.
+  const extraSans = spec.aws?.publicApi && spec.aws.loadBalancerMode === "keepalived" ? [LATE.publicApiAddress] : [];
   // Each api-server's certificate already names its own addresses; only shared names go here, so
   // adding a control plane never changes the first one's config.
   const sans = [...new Set([spec.vip, ...extraSans])];

@@ -1,7 +1,7 @@
 import { ClusterSpec, HostSpec, quorumOf } from "../spec/types";
 import { cniScriptVars } from "./cni";
 import { haproxyConfig, renderHaproxy } from "./haproxy";
-import { AUTH_PASS_PLACEHOLDER, CHECK_SCRIPT_PATH, keepalivedConfig, renderKeepalived, SCRIPT_USER } from "./keepalived";
+import { AUTH_PASS_PLACEHOLDER, CHECK_SCRIPT_PATH, keepalivedConfig, NOTIFY_SCRIPT_PATH, renderKeepalived, SCRIPT_USER } from "./keepalived";
 import { initConfigYaml, joinConfigYaml, PLACEHOLDERS } from "./kubeadm";
 import { renderScript } from "./template";
 
@@ -10,7 +10,7 @@ export type SecretName = "bootstrapToken" | "caCertHash" | "certificateKey" | "k
 
 /** Phase vocabulary (after kubespray's): what a step does. */
 export type Phase =
-  | "wait-ssh" | "prepare-node" | "load-balancer" | "wait-vip" | "kubeadm-init" | "ca-cert-hash"
+  | "wait-ssh" | "prepare-node" | "aws-vip-mover" | "load-balancer" | "wait-vip" | "kubeadm-init" | "ca-cert-hash"
   | "admin-kubeconfig" | "join-material" | "kubeadm-join" | "await-node" | "cni" | "verify";
 
 /** A file a step installs on its host, listed for review (`npm run render`). */
@@ -93,7 +93,14 @@ export function buildPlan(spec: ClusterSpec): Plan {
   const lbSteps = spec.loadBalancers.map((lb, index) => {
     const haproxyCfg = renderHaproxy(haproxyConfig(spec));
     const peer = spec.loadBalancers.find((o) => o !== lb);
-    const keepalivedConf = renderKeepalived(keepalivedConfig(spec, { self: lb, peer, index, authPass: AUTH_PASS_PLACEHOLDER }));
+    const aws = spec.aws;
+    const mover = aws && add({
+      host: lb.name, phase: "aws-vip-mover", description: `AWS CLI and the notify script that moves ${spec.vip} to this ENI`,
+      script: renderScript("install-aws-vip-mover", { NOTIFY_SCRIPT: renderScript("aws-move-vip", { VIP: spec.vip, REGION: aws.region }), NOTIFY_SCRIPT_PATH }),
+      after: [gate.get(lb.name) as string],
+      files: [{ path: NOTIFY_SCRIPT_PATH, content: renderScript("aws-move-vip", { VIP: spec.vip, REGION: aws.region }) }],
+    });
+    const keepalivedConf = renderKeepalived(keepalivedConfig(spec, { self: lb, peer, index, authPass: AUTH_PASS_PLACEHOLDER, notifyMaster: aws ? NOTIFY_SCRIPT_PATH : undefined }));
     const checkScript = renderScript("check-apiserver-frontend", { API_PORT: spec.apiPort });
     return add({
       host: lb.name, phase: "load-balancer",
@@ -103,7 +110,7 @@ export function buildPlan(spec: ClusterSpec): Plan {
         CHECK_SCRIPT: checkScript, CHECK_SCRIPT_PATH, SCRIPT_USER,
       }),
       stdin: ["keepalivedAuthPass"],
-      after: [gate.get(lb.name) as string],
+      after: [mover ?? (gate.get(lb.name) as string)],
       files: [
         { path: "/etc/haproxy/haproxy.cfg", content: haproxyCfg },
         { path: "/etc/keepalived/keepalived.conf", content: keepalivedConf },
@@ -112,12 +119,14 @@ export function buildPlan(spec: ClusterSpec): Plan {
     });
   });
 
-  // 2. First control plane, once the VIP answers.
-  const vipReady = add({
-    host: first.name, phase: "wait-vip", description: `wait until ${spec.controlPlaneEndpoint} accepts TCP (keepalived + HAProxy up)`,
-    script: renderScript("wait-vip", { VIP: spec.vip, API_PORT: spec.apiPort, ATTEMPTS: 90 }),
-    after: [prepared.get(first.name) as string, ...lbSteps],
-  });
+  // 2. First control plane, once the VIP answers (an NLB has no VIP to wait for: kubeadm waits for it).
+  const vipReady = lbSteps.length > 0
+    ? add({
+      host: first.name, phase: "wait-vip", description: `wait until ${spec.controlPlaneEndpoint} accepts TCP (keepalived + HAProxy up)`,
+      script: renderScript("wait-vip", { VIP: spec.vip, API_PORT: spec.apiPort, ATTEMPTS: 90 }),
+      after: [prepared.get(first.name) as string, ...lbSteps],
+    })
+    : (prepared.get(first.name) as string);
   const initConfig = initConfigYaml(spec);
   const placeholders = { TOKEN_PLACEHOLDER: PLACEHOLDERS.bootstrapToken, CERT_KEY_PLACEHOLDER: PLACEHOLDERS.certificateKey };
   const init = add({

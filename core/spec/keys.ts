@@ -8,7 +8,7 @@
 export const CONFIG_NAMESPACE = "kubeadm-ha";
 
 /** How a raw config value is read: Pulumi hands strings, YAML hands typed values. */
-export type KeyKind = "string" | "integer" | "object" | "array" | "secret";
+export type KeyKind = "string" | "integer" | "boolean" | "object" | "array" | "secret";
 
 /** One configuration key of the contract. */
 export interface ConfigKey {
@@ -17,9 +17,11 @@ export interface ConfigKey {
   /** How the value is parsed. */
   readonly kind: KeyKind;
   /** Default applied when the key is unset; `undefined` means required or optional without default. */
-  readonly default?: string | number | readonly unknown[];
-  /** True when the stack must set the key. */
-  readonly required?: boolean;
+  readonly default?: string | number | boolean | readonly unknown[] | Readonly<Record<string, string>>;
+  /** Element kind of an `array` key: plain strings, or host objects. */
+  readonly items?: "string" | "host";
+  /** Platforms on which the stack must set the key. */
+  readonly required?: readonly ("baremetal" | "aws")[];
   /** One line for `Pulumi.yaml` and the README. */
   readonly description: string;
 }
@@ -32,17 +34,33 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { name: "apiPort", kind: "integer", default: 6443, description: "Port of the api-servers and of the VIP frontend." },
   { name: "cni", kind: "string", default: "flannel", description: "Pod network add-on: `flannel`, `calico` or `none`." },
   { name: "sshUser", kind: "string", default: "ubuntu", description: "SSH user on every host; needs passwordless sudo." },
-  { name: "sshPrivateKey", kind: "secret", required: true, description: "Private key (PEM/OpenSSH) for SSH; set with `pulumi config set --secret`." },
+  { name: "sshPrivateKey", kind: "secret", required: ["baremetal", "aws"], description: "Private key (PEM/OpenSSH) for SSH; set with `pulumi config set --secret`." },
   { name: "sshPort", kind: "integer", default: 22, description: "SSH port on every host." },
   { name: "bastion", kind: "object", description: "Optional SSH jump host `{host, user?, port?}` used for every host." },
-  { name: "vip", kind: "string", required: true, description: "Floating virtual IP of the api-server endpoint, optionally with the LB network's prefix (`192.168.1.100/24`)." },
-  { name: "vipInterface", kind: "string", default: "eth0", description: "Interface on the load balancers that carries the VIP (per-host `interface` overrides)." },
+  { name: "vip", kind: "string", required: ["baremetal"], description: "Floating virtual IP of the api-server endpoint, optionally with the LB network's prefix (`192.168.1.100/24`); on aws defaults to the LB subnet's .100." },
+  { name: "vipInterface", kind: "string", default: "eth0", description: "Interface on the load balancers that carries the VIP (per-host `interface` overrides); `ens5` on aws unless set." },
   { name: "virtualRouterId", kind: "integer", default: 51, description: "VRRP virtual router id (1-255), unique on the LB network." },
   { name: "vrrpAdvertInterval", kind: "integer", default: 1, description: "VRRP advertisement interval in seconds (1-10); failover takes about 3x this." },
-  { name: "loadBalancers", kind: "array", required: true, description: "The HAProxy + keepalived pair: list of `{name, address, privateAddress?, interface?, hostKey?}`." },
-  { name: "controlPlanes", kind: "array", required: true, description: "Control-plane hosts (odd count, first one runs `kubeadm init`): same shape as loadBalancers." },
-  { name: "workers", kind: "array", default: [], description: "Worker hosts: same shape as loadBalancers." },
-  { name: "externalEtcdEndpoints", kind: "array", default: [], description: "External etcd client URLs (`https://host:2379`); empty means stacked etcd on the control planes." },
+  { name: "loadBalancers", kind: "array", items: "host", required: ["baremetal"], description: "The HAProxy + keepalived pair: list of `{name, address, privateAddress?, interface?, hostKey?}`." },
+  { name: "controlPlanes", kind: "array", items: "host", required: ["baremetal"], description: "Control-plane hosts (odd count, first one runs `kubeadm init`): same shape as loadBalancers." },
+  { name: "workers", kind: "array", items: "host", default: [], description: "Worker hosts: same shape as loadBalancers." },
+  { name: "clusterName", kind: "string", default: "kubeadm-ha", description: "Name used in tags and resource names of the created infrastructure (aws)." },
+  { name: "loadBalancerMode", kind: "string", default: "keepalived", description: "aws: `keepalived` (HAProxy pair with a floating VIP, one AZ) or `nlb` (Network Load Balancer across AZs)." },
+  { name: "vpcCidr", kind: "string", default: "10.0.0.0/16", description: "aws: CIDR of the VPC to create (one subnet per AZ is carved from it)." },
+  { name: "vpcId", kind: "string", description: "aws: use this existing VPC instead of creating one (with `subnetIds`)." },
+  { name: "subnetIds", kind: "array", items: "string", default: [], description: "aws: existing subnets (public, one per AZ) when `vpcId` is set; the first holds the LB pair." },
+  { name: "availabilityZoneCount", kind: "integer", default: 3, description: "aws: how many AZs the created VPC spans (control planes and workers are spread over them)." },
+  { name: "ami", kind: "string", description: "aws: AMI id; default is the newest Ubuntu 22.04 LTS amd64 from Canonical." },
+  { name: "instanceTypes", kind: "object", default: { loadBalancer: "t3.small", controlPlane: "t3.medium", worker: "t3.medium" }, description: "aws: instance type per role `{loadBalancer, controlPlane, worker}`; control planes need 2 vCPU / 2 GiB." },
+  { name: "controlPlaneCount", kind: "integer", default: 3, description: "aws: number of control planes (odd)." },
+  { name: "workerCount", kind: "integer", default: 2, description: "aws: number of workers." },
+  { name: "rootVolumeSizeGb", kind: "integer", default: 30, description: "aws: gp3 root volume size (encrypted)." },
+  { name: "sshPublicKey", kind: "string", required: ["aws"], description: "aws: public half of sshPrivateKey, installed as the instances' key pair." },
+  { name: "sshAllowedCidrs", kind: "array", items: "string", required: ["aws"], description: "aws: CIDRs allowed to SSH to the instances (no default; `0.0.0.0/0` needs allowOpenCidrs)." },
+  { name: "apiAllowedCidrs", kind: "array", items: "string", required: ["aws"], description: "aws: CIDRs allowed to reach the API on apiPort (no default; `0.0.0.0/0` needs allowOpenCidrs)." },
+  { name: "allowOpenCidrs", kind: "boolean", default: false, description: "aws: explicit opt-in to `0.0.0.0/0` in sshAllowedCidrs or apiAllowedCidrs." },
+  { name: "publicApi", kind: "boolean", default: true, description: "aws: an Elastic IP on the VIP (or an internet-facing NLB); the exported kubeconfig points at it." },
+  { name: "externalEtcdEndpoints", kind: "array", items: "string", default: [], description: "External etcd client URLs (`https://host:2379`); empty means stacked etcd on the control planes." },
 ];
 
 /** Looks up a key of the contract by name. */

@@ -34,3 +34,23 @@ export function overlaps(a: Ipv4Cidr, b: Ipv4Cidr): boolean {
   const shorter = Math.min(a.prefix, b.prefix);
   return a.address.match(b.address, shorter);
 }
+
+/** The address `offset` after `base` (IPv4 arithmetic). */
+export function addressAt(base: ipaddr.IPv4, offset: number): string {
+  const [a, b, c, d] = base.octets;
+  const n = (((a << 24) >>> 0) + (b << 16) + (c << 8) + d + offset) >>> 0;
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+}
+
+/** Network address of `cidr` (host bits cleared). */
+export function networkOf(cidr: Ipv4Cidr): ipaddr.IPv4 {
+  const mask = cidr.prefix === 0 ? 0 : (~0 << (32 - cidr.prefix)) >>> 0;
+  const [a, b, c, d] = cidr.address.octets;
+  const n = ((((a << 24) >>> 0) + (b << 16) + (c << 8) + d) & mask) >>> 0;
+  return ipaddr.IPv4.parse([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join("."));
+}
+
+/** The `index`-th subnet of `newPrefix` inside `cidr`, in CIDR notation. */
+export function subnetAt(cidr: Ipv4Cidr, newPrefix: number, index: number): string {
+  return `${addressAt(networkOf(cidr), index * 2 ** (32 - newPrefix))}/${newPrefix}`;
+}

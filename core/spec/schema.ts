@@ -31,6 +31,22 @@ export const rawConfigSchema = z.object({
   controlPlanes: z.array(hostSchema).optional(),
   workers: z.array(hostSchema),
   externalEtcdEndpoints: z.array(z.string()),
+  clusterName: z.string(),
+  loadBalancerMode: z.string(),
+  vpcCidr: z.string(),
+  vpcId: z.string().optional(),
+  subnetIds: z.array(z.string()),
+  availabilityZoneCount: z.number().int(),
+  ami: z.string().optional(),
+  instanceTypes: z.strictObject({ loadBalancer: z.string(), controlPlane: z.string(), worker: z.string() }).partial(),
+  controlPlaneCount: z.number().int(),
+  workerCount: z.number().int(),
+  rootVolumeSizeGb: z.number().int(),
+  sshPublicKey: z.string().optional(),
+  sshAllowedCidrs: z.array(z.string()).optional(),
+  apiAllowedCidrs: z.array(z.string()).optional(),
+  allowOpenCidrs: z.boolean(),
+  publicApi: z.boolean(),
 });
 
 /** Config after the shape check. */
@@ -40,7 +56,9 @@ export type RawHost = z.infer<typeof hostSchema>;
 
 /** Formats a config path like `controlPlanes[1].address` under the namespace. */
 export function keyPath(path: readonly PropertyKey[]): string {
-  let out = CONFIG_NAMESPACE + ":";
+  // A first part with its own namespace (`aws:region`) is a full key already.
+  const full = typeof path[0] === "string" && path[0].includes(":");
+  let out = full ? "" : CONFIG_NAMESPACE + ":";
   path.forEach((part, i) => {
     if (typeof part === "number") out += `[${part}]`;
     else out += (i === 0 ? "" : ".") + String(part);
@@ -54,7 +72,7 @@ export function parseShape(values: Record<string, unknown>): { config?: RawConfi
   if (result.success) return { config: result.data, problems: [] };
   const problems = result.error.issues.map((issue): Problem => {
     if (issue.code === "unrecognized_keys") {
-      return { key: keyPath(issue.path), message: `unknown field(s) ${issue.keys.join(", ")}; valid fields are name, address, privateAddress, interface, hostKey (bastion: host, user, port)` };
+      return { key: keyPath(issue.path), message: `unknown field(s) ${issue.keys.join(", ")}; valid fields are name, address, privateAddress, interface, hostKey (bastion: host, user, port; instanceTypes: loadBalancer, controlPlane, worker)` };
     }
     const got = valueAt(values, issue.path);
     return { key: keyPath(issue.path), message: `${issue.message} (got ${got === undefined ? "nothing" : JSON.stringify(got)})` };

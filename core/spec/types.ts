@@ -1,3 +1,5 @@
+import { AwsSpec } from "./aws";
+
 /** Role of a host in the cluster. */
 export type Role = "loadBalancer" | "controlPlane" | "worker";
 
@@ -34,8 +36,10 @@ export type EtcdSpec =
 
 /** The validated, defaulted cluster description every later stage reads. */
 export interface ClusterSpec {
-  /** Host source; only `baremetal` is built so far. */
-  readonly platform: "baremetal";
+  /** Host source: existing hosts, or EC2 instances the program creates. */
+  readonly platform: "baremetal" | "aws";
+  /** EC2 settings (platform `aws` only). */
+  readonly aws?: AwsSpec;
   /** Kubernetes version X.Y.Z. */
   readonly kubernetesVersion: string;
   /** Minor line `X.Y`, which names the pkgs.k8s.io repository. */

@@ -1,5 +1,7 @@
 import { contains, isIpv4, overlaps, parseIpv4Cidr } from "./net";
-import { findKey } from "./keys";
+import { awsLayout, AwsLayout, ExistingSubnet } from "./aws";
+import { CONFIG_NAMESPACE, findKey } from "./keys";
+import { LATE } from "./late";
 import { normalizeConfig, SECRET_SET } from "./normalize";
 import { ConfigError, Problem, show } from "./problems";
 import { keyPath, parseShape, RawConfig, RawHost } from "./schema";
@@ -13,18 +15,25 @@ const NODE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])
 const INTERFACE_NAME = /^[A-Za-z0-9_.:-]{1,15}$/;
 const ROLE_KEYS: Record<Role, string> = { loadBalancer: "loadBalancers", controlPlane: "controlPlanes", worker: "workers" };
 
+/** Facts looked up before validation (never resources). */
+export interface SpecContext {
+  /** CIDRs of the existing subnets named by `subnetIds` (aws with `vpcId`). */
+  readonly existingSubnets?: readonly ExistingSubnet[];
+}
+
 /**
  * Reads a config map (see {@link normalizeConfig}) into a {@link ClusterSpec}. Throws one
  * {@link ConfigError} that lists every problem; nothing is created before this returns.
  */
-export function buildSpec(entries: Record<string, unknown>): ClusterSpec {
+export function buildSpec(entries: Record<string, unknown>, context: SpecContext = {}): ClusterSpec {
   const normalized = normalizeConfig(entries);
   const shape = parseShape(normalized.values);
   const problems = [...normalized.problems, ...shape.problems];
   // A shape error must not hide the rest: check the other keys on a copy with the bad parts neutralised.
   const config = shape.config ?? parseShape(neutralise(normalized.values, shape.problems.map((p) => p.key))).config;
   if (!config) throw new ConfigError(problems);
-  const result = checkSemantics(config);
+  const region = typeof entries["aws:region"] === "string" ? entries["aws:region"] : undefined;
+  const result = checkSemantics(config, { ...context, region, vipInterfaceSet: entries[`${CONFIG_NAMESPACE}:vipInterface`] !== undefined });
   const reported = new Set(problems.map((p) => p.key));
   problems.push(...result.problems.filter((p) => ![...reported].some((k) => p.key === k || p.key.startsWith(`${k}.`) || p.key.startsWith(`${k}[`))));
   if (problems.length > 0 || !result.spec) throw new ConfigError(problems);
@@ -51,18 +60,15 @@ function neutralise(values: Record<string, unknown>, badKeys: readonly string[])
   return copy;
 }
 
-function checkSemantics(c: RawConfig): { spec?: ClusterSpec; problems: Problem[] } {
+function checkSemantics(c: RawConfig, context: SpecContext & { region?: string; vipInterfaceSet: boolean }): { spec?: ClusterSpec; problems: Problem[] } {
   const problems: Problem[] = [];
   const warnings: string[] = [];
   const bad = (path: PropertyKey[], message: string): void => {
     problems.push({ key: keyPath(path), message });
   };
 
-  if (c.platform !== "baremetal") {
-    bad(["platform"], c.platform === "aws"
-      ? `"aws" is not available in this version yet; use "baremetal" with existing hosts`
-      : `${show(c.platform)} is not a platform; valid: "baremetal", "aws"`);
-  }
+  const isAws = c.platform === "aws";
+  if (c.platform !== "baremetal" && !isAws) bad(["platform"], `${show(c.platform)} is not a platform; valid: "baremetal", "aws"`);
   if (c.cni !== "flannel" && c.cni !== "calico" && c.cni !== "none") {
     bad(["cni"], `${show(c.cni)} is not a supported CNI; valid: "flannel", "calico", "none"`);
   }
@@ -99,7 +105,7 @@ function checkSemantics(c: RawConfig): { spec?: ClusterSpec; problems: Problem[]
   let vip = "";
   let vipPrefixLength = 32;
   if (c.vip === undefined) {
-    bad(["vip"], "is required on bare metal: a free address on the load balancers' network, e.g. \"192.168.1.100\"");
+    if (!isAws) bad(["vip"], "is required on bare metal: a free address on the load balancers' network, e.g. \"192.168.1.100\"");
   } else {
     const [addr, prefix] = c.vip.split("/");
     if (!isIpv4(addr) || (prefix !== undefined && !(/^\d+$/.test(prefix) && Number(prefix) >= 8 && Number(prefix) <= 32))) {
@@ -127,12 +133,22 @@ function checkSemantics(c: RawConfig): { spec?: ClusterSpec; problems: Problem[]
     if (!INTERFACE_NAME.test(iface)) bad([...path, "interface"], `${show(iface)} is not an interface name (1-15 of A-Z a-z 0-9 _ . : -)`);
     return { name: h.name, address: h.address, privateAddress, interface: iface, hostKey: h.hostKey, role };
   });
-  const loadBalancers = hosts("loadBalancer", c.loadBalancers);
-  const controlPlanes = hosts("controlPlane", c.controlPlanes);
-  const workers = hosts("worker", c.workers);
+  let layout: AwsLayout | undefined;
+  if (isAws) {
+    layout = awsLayout(c, context.region, context.vipInterfaceSet, context.existingSubnets, bad);
+    if (layout) {
+      vip = layout.vip;
+      vipPrefixLength = layout.vipPrefixLength;
+    }
+  }
+  const loadBalancers = layout?.loadBalancers ?? (isAws ? [] : hosts("loadBalancer", c.loadBalancers));
+  const controlPlanes = layout?.controlPlanes ?? (isAws ? [] : hosts("controlPlane", c.controlPlanes));
+  const workers = layout?.workers ?? (isAws ? [] : hosts("worker", c.workers));
 
   const cpCount = controlPlanes.length;
-  if (cpCount === 0) {
+  if (isAws) {
+    // Counts, modes and networks were checked by awsLayout.
+  } else if (cpCount === 0) {
     bad(["controlPlanes"], "is empty; give an odd number of hosts (3 or 5 for HA, 1 for a test cluster)");
   } else if (cpCount % 2 === 0) {
     const q = quorumOf(cpCount);
@@ -140,7 +156,9 @@ function checkSemantics(c: RawConfig): { spec?: ClusterSpec; problems: Problem[]
   } else if (cpCount === 1) {
     warnings.push("controlPlanes has 1 host: this cluster is NOT highly available (losing it loses the API and etcd); use 3 or 5");
   }
-  if (loadBalancers.length === 1) {
+  if (isAws) {
+    // The LB pair is created (or replaced by an NLB) by the program.
+  } else if (loadBalancers.length === 1) {
     warnings.push("loadBalancers has 1 host: the VIP has no standby, so losing it loses the API endpoint; use 2");
   } else if (loadBalancers.length !== 2) {
     bad(["loadBalancers"], `has ${loadBalancers.length} hosts; give exactly 2 (the keepalived pair), or 1 for a test cluster`);
@@ -165,7 +183,7 @@ function checkSemantics(c: RawConfig): { spec?: ClusterSpec; problems: Problem[]
       }
     }
   });
-  if (vip && vipPrefixLength < 32) {
+  if (vip && vipPrefixLength < 32 && !isAws) {
     const lbNet = parseIpv4Cidr(`${vip}/${vipPrefixLength}`);
     loadBalancers.forEach((lb, i) => {
       if (lbNet && isIpv4(lb.privateAddress) && !contains(lbNet, lb.privateAddress)) {
@@ -195,11 +213,12 @@ function checkSemantics(c: RawConfig): { spec?: ClusterSpec; problems: Problem[]
     warnings.push(`externalEtcdEndpoints has ${endpoints.length} members: an even count tolerates no more failures than ${endpoints.length - 1}`);
   }
 
-  if (problems.length > 0 || !version) return { problems };
+  if (problems.length > 0 || !version || (isAws && !layout)) return { problems };
   return {
     problems,
     spec: {
-      platform: "baremetal",
+      platform: isAws ? "aws" : "baremetal",
+      aws: layout?.aws,
       kubernetesVersion: c.kubernetesVersion,
       kubernetesMinor: `1.${minor}`,
       kubeadmApiVersion: minor >= 31 ? "kubeadm.k8s.io/v1beta4" : "kubeadm.k8s.io/v1beta3",
@@ -216,7 +235,8 @@ function checkSemantics(c: RawConfig): { spec?: ClusterSpec; problems: Problem[]
       vipPrefixLength,
       virtualRouterId: c.virtualRouterId,
       vrrpAdvertInterval: c.vrrpAdvertInterval,
-      controlPlaneEndpoint: `${vip}:${c.apiPort}`,
+      // An NLB's DNS name exists only once it is created: a late value the Pulumi layer fills in.
+      controlPlaneEndpoint: `${layout?.aws.loadBalancerMode === "nlb" ? LATE.controlPlaneHost : vip}:${c.apiPort}`,
       loadBalancers,
       controlPlanes,
       workers,

@@ -1,0 +1,67 @@
+import { posix } from "node:path";
+import { Plan, PlanStep } from "../plan/steps";
+
+/** A config file a step installs, and where the render puts it. */
+export interface RenderedFile {
+  /** Path on the host as the plan names it (may carry a note, e.g. "(0600, removed after use)"). */
+  readonly hostPath: string;
+  /** Path in the render tree, `<host>/files/<absolute path without note>`. */
+  readonly treePath: string;
+  /** File content, secrets as placeholders. */
+  readonly content: string;
+}
+
+/** Where one step's scripts and files go in the render tree. */
+export interface StepLayout {
+  /** The plan step. */
+  readonly step: PlanStep;
+  /** Position among the steps that run on the same host, from 1, in plan order. */
+  readonly number: number;
+  /** Tree path of the create script, `<runsOn>/NN-<phase>[-for-<host>].sh`. */
+  readonly script: string;
+  /** Tree path of the delete script, `<runsOn>/NN-<phase>[-for-<host>].delete.sh`, if the step has one. */
+  readonly deleteScript?: string;
+  /** Installed config files. */
+  readonly files: readonly RenderedFile[];
+}
+
+/**
+ * Lays the plan out per host: each step goes in the folder of the host it RUNS on, numbered in
+ * plan order there. A step about another node (join material, await node) gets `-for-<node>` in
+ * its name. Throws if a step runs on a host that is not in `hosts`.
+ */
+export function layoutOf(plan: Plan, hosts: readonly string[]): ReadonlyMap<string, readonly StepLayout[]> {
+  const layout = new Map<string, StepLayout[]>(hosts.map((h) => [h, []]));
+  const counts = new Map<string, number>(hosts.map((h) => [h, plan.steps.filter((s) => s.runsOn === h).length]));
+  for (const step of plan.steps) {
+    const entries = layout.get(step.runsOn);
+    if (!entries) throw new Error(`step ${step.id} runs on ${step.runsOn}, which is not a host of the stack`);
+    const number = entries.length + 1;
+    const width = Math.max(2, String(counts.get(step.runsOn)).length);
+    const base = `${step.runsOn}/${String(number).padStart(width, "0")}-${step.phase}${step.host === step.runsOn ? "" : `-for-${step.host}`}`;
+    const taken = new Set(entries.flatMap((e) => e.files.map((f) => f.treePath)));
+    const files = step.files.map((f) => {
+      let treePath = `${step.runsOn}/files/${treeRelative(f.path, step.id)}`;
+      // Two steps installing the same path on one host: keep both, the later one suffixed.
+      if (taken.has(treePath)) treePath = `${treePath}.${posix.basename(base)}`;
+      taken.add(treePath);
+      return { hostPath: f.path, treePath, content: f.content };
+    });
+    entries.push({
+      step, number, script: `${base}.sh`,
+      ...(step.deleteScript !== undefined ? { deleteScript: `${base}.delete.sh` } : {}),
+      files,
+    });
+  }
+  return layout;
+}
+
+/** `/etc/x.conf (note)` → `etc/x.conf`; refuses relative paths and `..`, so nothing lands outside the tree. */
+export function treeRelative(hostPath: string, stepId: string): string {
+  const path = hostPath.replace(/\s+\(.*\)$/, "").trim();
+  const normal = posix.normalize(path);
+  if (!path.startsWith("/") || normal === "/" || normal !== path || normal.split("/").some((part) => part === ".." || part === ".")) {
+    throw new Error(`step ${stepId}: installed file path ${JSON.stringify(hostPath)} is not a clean absolute path`);
+  }
+  return normal.slice(1);
+}

@@ -1,0 +1,182 @@
+import { Plan, PlanStep } from "../plan/steps";
+import { sudoWrap } from "../plan/sudo";
+import { ClusterSpec, quorumOf } from "../spec/types";
+import { StepLayout } from "./layout";
+import { Schedule } from "./schedule";
+import { SECRETS } from "./secrets";
+
+/** What PLAN.md is written from. */
+export interface PlanDocInput {
+  /** Stack name, for the title and the command that made it. */
+  readonly stack: string;
+  /** The validated spec. */
+  readonly spec: ClusterSpec;
+  /** The plan. */
+  readonly plan: Plan;
+  /** Waves and critical path of the plan. */
+  readonly schedule: Schedule;
+  /** Where each step's files are, per host (in host order). */
+  readonly layout: ReadonlyMap<string, readonly StepLayout[]>;
+}
+
+/** PLAN.md: hosts, the order across hosts in waves, secrets on stdin, replacement rules and the sudo wrapper. */
+export function planMarkdown(input: PlanDocInput): string {
+  return [
+    header(input),
+    hostsSection(input),
+    orderSection(input),
+    secretsSection(input),
+    filesSection(input),
+    lifecycleSection(input),
+    wrapperSection(),
+  ].join("\n");
+}
+
+const code = (text: string): string => `\`${text}\``;
+const cell = (text: string): string => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+const row = (cells: readonly string[]): string => `| ${cells.map(cell).join(" | ")} |`;
+const table = (head: readonly string[], rows: readonly (readonly string[])[]): string =>
+  [row(head), row(head.map(() => "---")), ...rows.map(row)].join("\n") + "\n";
+const link = (path: string): string => `[${code(path)}](${path})`;
+const none = "—";
+
+function header({ stack, spec, plan, schedule }: PlanDocInput): string {
+  const members = spec.etcd.mode === "stacked" ? spec.controlPlanes.length : spec.etcd.endpoints.length;
+  const q = quorumOf(members);
+  const etcd = spec.etcd.mode === "stacked"
+    ? `stacked on the ${members} control plane(s): quorum ${q.quorum}, tolerates ${q.toleratedFailures} failure(s)`
+    : `external, ${members} endpoint(s): ${spec.etcd.endpoints.map(code).join(", ")}`;
+  const bastion = spec.ssh.bastion ? `, through bastion ${code(`${spec.ssh.bastion.user}@${spec.ssh.bastion.host}:${spec.ssh.bastion.port}`)}` : "";
+  const lines = [
+    `# Bring-up plan of stack ${code(stack)}`,
+    "",
+    `Written by ${code(`npm run render -- --stack ${stack}`)} from ${code("Pulumi.yaml")} and ${code(`Pulumi.${stack}.yaml`)},`,
+    "offline: the same steps, scripts and configs `pulumi up` would run. Do not edit; render again.",
+    "No secret value appears anywhere in this tree: secrets are named placeholders such as",
+    `${code(SECRETS.bootstrapToken.placeholder)}, filled in on the host from the step's stdin.`,
+    "",
+    table(["", ""], [
+      ["Kubernetes", `${spec.kubernetesVersion} (${code(spec.kubeadmApiVersion)})`],
+      ["API endpoint", `${code(spec.controlPlaneEndpoint)}: VIP ${spec.vip}/${spec.vipPrefixLength}, VRRP router id ${spec.virtualRouterId}, advert ${spec.vrrpAdvertInterval}s`],
+      ["etcd", etcd],
+      ["Networks", `CNI ${spec.cni}, pods ${spec.podNetworkCidr}, services ${spec.serviceCidr}`],
+      ["SSH", `user ${code(spec.ssh.user)}, port ${spec.ssh.port}${bastion}`],
+      ["Steps", `${plan.steps.length} in ${schedule.waves.length} waves`],
+    ]).trimEnd(),
+  ];
+  if (spec.warnings.length > 0) lines.push("", "Warnings:", "", ...spec.warnings.map((w) => `- ${w}`));
+  return lines.join("\n") + "\n";
+}
+
+function hostsSection({ spec, plan, layout }: PlanDocInput): string {
+  const rows = [...spec.loadBalancers, ...spec.controlPlanes, ...spec.workers].map((h) => {
+    const here = layout.get(h.name) ?? [];
+    const about = plan.steps.filter((s) => s.host === h.name && s.runsOn !== h.name).map((s) => `${code(s.id)} on ${s.runsOn}`);
+    return [h.name, h.role, h.address, h.privateAddress, code(`${h.name}/`), String(here.length), about.length > 0 ? about.join(", ") : none];
+  });
+  return [
+    "## Hosts",
+    "",
+    "Each host has a folder with the steps that RUN on it, numbered in plan order, and the config files",
+    "they install under `files/`. A step about another node (its join material, waiting for it to",
+    "register) runs on the first control plane: it is in that host's folder, named `-for-<node>`.",
+    "",
+    table(["host", "role", "SSH address", "cluster address", "folder", "steps run there", "steps about it that run elsewhere"], rows),
+  ].join("\n");
+}
+
+function orderSection({ schedule, layout }: PlanDocInput): string {
+  const where = new Map<string, StepLayout>([...layout.values()].flat().map((l) => [l.step.id, l]));
+  const parts = [
+    "## Order",
+    "",
+    "A step starts once every step it waits for has finished, and Pulumi runs every step that is",
+    "ready at the same time. Wave N holds the steps whose longest chain of waits has N steps: a",
+    "wave's steps wait only for earlier waves and can run in parallel with each other. (A step may",
+    "start before the rest of its wave's predecessors are done; waves are the shape, not a timetable.)",
+    "",
+    `Critical path (${schedule.criticalPath.length} steps): ${schedule.criticalPath.map(code).join(" → ")}.`,
+    "",
+  ];
+  schedule.waves.forEach((steps, i) => {
+    parts.push(`### Wave ${i + 1} (${steps.length} step${steps.length === 1 ? "" : "s"}${steps.length > 1 ? ", in parallel" : ""})`, "");
+    parts.push(table(["step", "runs on", "for node", "waits for", "stdin (one secret a line)", "script", "what it does"], steps.map((s) => {
+      const l = where.get(s.id) as StepLayout;
+      return [
+        code(s.id), s.runsOn, s.host,
+        s.after.length > 0 ? s.after.map(code).join(", ") : none,
+        stdinOf(s),
+        l.deleteScript ? `${link(l.script)}, on delete ${link(l.deleteScript)}` : link(l.script),
+        s.description,
+      ];
+    })));
+  });
+  return parts.join("\n");
+}
+
+const stdinOf = (s: PlanStep): string => s.stdin.length > 0 ? s.stdin.map((n) => code(SECRETS[n].placeholder)).join(", ") : none;
+
+function secretsSection({ plan }: PlanDocInput): string {
+  const readers = (name: keyof typeof SECRETS): string => plan.steps.filter((s) => s.stdin.includes(name)).map((s) => code(s.id)).join(", ") || none;
+  const provider = (name: keyof typeof SECRETS): string => {
+    const step = plan.steps.find((s) => s.provides === name);
+    return step ? ` (${code(step.id)})` : "";
+  };
+  const names = Object.keys(SECRETS) as (keyof typeof SECRETS)[];
+  const secretStdout = plan.steps.filter((s) => s.secretStdout).map((s) =>
+    `- ${code(s.id)}: stdout is secret (encrypted in state, not streamed to the log)${s.provides ? `; it is ${code(SECRETS[s.provides].placeholder)}` : ""}`);
+  return [
+    "## Secrets",
+    "",
+    "Secrets travel on a step's stdin, one per line in the order listed for the step, never in the",
+    "script or on a command line, so a script's diff in `pulumi preview --diff` stays readable. The",
+    "script reads each line, checks its shape without printing it, and replaces the placeholder in",
+    "memory or in a 0600 file removed on exit.",
+    "",
+    table(["placeholder", "secret", "value comes from", "read on stdin by"], names.map((n) =>
+      [code(SECRETS[n].placeholder), n, SECRETS[n].source + provider(n), readers(n)])),
+    "Steps whose output is secret:",
+    "",
+    ...secretStdout,
+    "",
+  ].join("\n");
+}
+
+function filesSection({ layout }: PlanDocInput): string {
+  const rows = [...layout.values()].flat().flatMap((l) => l.files.map((f) => [l.step.runsOn, code(f.hostPath), link(f.treePath), code(l.step.id)]));
+  return ["## Installed files", "", table(["host", "path on the host", "rendered", "installed by"], rows)].join("\n");
+}
+
+function lifecycleSection({ plan }: PlanDocInput): string {
+  const rows = plan.steps.filter((s) => s.replaceOn.length > 0 || s.deleteScript !== undefined).map((s) => [
+    code(s.id),
+    s.replaceOn.length > 0 ? s.replaceOn.map(code).join(", ") : none,
+    s.replaceOn.length > 0 ? (s.deleteBeforeReplace ? "delete, then create" : "create, then delete") : none,
+    s.deleteScript !== undefined ? "yes" : none,
+  ]);
+  return [
+    "## Changes and removal",
+    "",
+    "Any change to a script or its stdin re-runs the script in place (every script is idempotent).",
+    "A change to a step's triggers replaces it instead: its delete script runs and it is created",
+    "again. Removing a host from the stack runs the delete scripts of its steps.",
+    "",
+    table(["step", "replaced when these change", "replacement order", "delete script"], rows),
+  ].join("\n");
+}
+
+function wrapperSection(): string {
+  const fence = "```";
+  return [
+    "## How each script runs",
+    "",
+    "Every script is sent over SSH to the host it runs on (as the configured user) as exactly this",
+    "text, with the script in place of the first line inside; a delete script runs the same way",
+    "with `<step id>-delete`. The secrets, if any, are the command's stdin.",
+    "",
+    `${fence}bash`,
+    sudoWrap("<contents of <host>/NN-<phase>.sh>", "<step id>").trimEnd(),
+    fence,
+    "",
+  ].join("\n");
+}
