@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { types } from "@pulumi/command";
 import { buildPlan, Plan } from "../core/plan/steps";
 import { ClusterSpec, QuorumFigures, quorumOf, Role } from "../core/spec/types";
+import { HostSource } from "./aws/awsHosts";
 import { connectionFor } from "./connection";
 import { ControlPlane } from "./controlPlane";
 import { JoinSecrets } from "./joinSecrets";
@@ -15,6 +16,8 @@ export interface ClusterArgs {
   readonly spec: ClusterSpec;
   /** SSH private key for every host (secret). */
   readonly sshPrivateKey: pulumi.Output<string>;
+  /** Created hosts (EC2): SSH addresses, late values, public endpoint. Absent for existing hosts. */
+  readonly hostSource?: HostSource;
 }
 
 /** A node as listed in the `nodes` output. */
@@ -41,8 +44,8 @@ export interface ClusterHealth {
 export class Cluster extends pulumi.ComponentResource {
   /** Admin kubeconfig, server `https://VIP:apiPort` (secret). */
   public readonly kubeconfig: pulumi.Output<string>;
-  /** `VIP:apiPort`. */
-  public readonly controlPlaneEndpoint: string;
+  /** `VIP:apiPort` (on AWS: the Elastic IP or the NLB name with the port). */
+  public readonly controlPlaneEndpoint: pulumi.Output<string>;
   /** etcd member count, quorum and tolerated failures. */
   public readonly etcdQuorum: QuorumFigures;
   /** Every host with role and address. */
@@ -60,13 +63,13 @@ export class Cluster extends pulumi.ComponentResource {
     const secrets = new JoinSecrets(`${name}-join`, { parent: this });
     const hosts = [...spec.loadBalancers, ...spec.controlPlanes, ...spec.workers];
     const connections = new Map<string, types.input.remote.ConnectionArgs>(
-      hosts.map((h) => [h.name, connectionFor(h, spec.ssh, args.sshPrivateKey)]),
+      hosts.map((h) => [h.name, connectionFor(h, spec.ssh, args.sshPrivateKey, args.hostSource?.sshAddresses.get(h.name))]),
     );
     const runner = new StepRunner(connections, {
       bootstrapToken: secrets.bootstrapToken,
       certificateKey: secrets.certificateKey,
       keepalivedAuthPass: secrets.keepalivedAuthPass,
-    });
+    }, { late: args.hostSource?.late, gateDependsOn: args.hostSource?.gateDependsOn });
     this.plan = buildPlan(spec);
 
     new LoadBalancer(`${name}-lb`, { spec, plan: this.plan, runner }, { parent: this });
@@ -76,9 +79,13 @@ export class Cluster extends pulumi.ComponentResource {
     if (!verifyStep) throw new Error("plan has no verify step");
     const verify = runner.run(verifyStep, this);
 
-    this.kubeconfig = controlPlane.kubeconfig;
+    const publicEndpoint = args.hostSource?.publicEndpoint;
+    // The kubeconfig points at the public endpoint (Elastic IP / NLB) where there is one.
+    this.kubeconfig = publicEndpoint
+      ? pulumi.secret(pulumi.all([controlPlane.kubeconfig, publicEndpoint]).apply(([k, e]) => k.split(`server: https://${spec.controlPlaneEndpoint}`).join(`server: https://${e}`)))
+      : controlPlane.kubeconfig;
     this.caCertHash = controlPlane.caCertHash;
-    this.controlPlaneEndpoint = spec.controlPlaneEndpoint;
+    this.controlPlaneEndpoint = publicEndpoint ?? pulumi.output(runner.withLateValues(spec.controlPlaneEndpoint));
     this.etcdQuorum = quorumOf(spec.etcd.mode === "stacked" ? spec.controlPlanes.length : spec.etcd.endpoints.length);
     this.nodes = hosts.map((h) => ({ name: h.name, role: h.role, address: h.privateAddress }));
     this.clusterHealth = verify.stdout.apply((out) => JSON.parse(out) as ClusterHealth);

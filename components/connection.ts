@@ -3,9 +3,10 @@ import { types } from "@pulumi/command";
 import { HostSpec, SshSpec } from "../core/spec/types";
 
 /** SSH connection of one host: user, port and key from config, optional bastion and pinned host key. */
-export function connectionFor(host: HostSpec, ssh: SshSpec, privateKey: pulumi.Output<string>): types.input.remote.ConnectionArgs {
+export function connectionFor(host: HostSpec, ssh: SshSpec, privateKey: pulumi.Output<string>, address?: pulumi.Input<string>): types.input.remote.ConnectionArgs {
   return {
-    host: host.address,
+    // On EC2 the address is the instance's public IP, known once it exists.
+    host: address ?? host.address,
     port: ssh.port,
     user: ssh.user,
     privateKey,

@@ -2,6 +2,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { remote, types } from "@pulumi/command";
 import { PlanStep, SecretName } from "../core/plan/steps";
 import { sudoWrap } from "../core/plan/sudo";
+import { LATE, LateName } from "../core/spec/late";
+
+/** Platform inputs of a {@link StepRunner} beyond connections and secrets. */
+export interface StepRunnerOptions {
+  /** Values for the plan's late placeholders (non-secret). */
+  readonly late?: Partial<Record<LateName, pulumi.Output<string>>>;
+  /** Resources every SSH gate waits for (e.g. the VIP mover's IAM policy). */
+  readonly gateDependsOn?: pulumi.Resource[];
+}
 
 /** Turns plan steps into `remote.Command`s; shared by every component so steps can wait across them. */
 export class StepRunner {
@@ -16,6 +25,7 @@ export class StepRunner {
   constructor(
     private readonly connections: ReadonlyMap<string, types.input.remote.ConnectionArgs>,
     secrets: Partial<Record<SecretName, pulumi.Output<string>>>,
+    private readonly options: StepRunnerOptions = {},
   ) {
     for (const [name, value] of Object.entries(secrets) as [SecretName, pulumi.Output<string>][]) this.secrets.set(name, value);
   }
@@ -24,16 +34,17 @@ export class StepRunner {
   run(step: PlanStep, parent: pulumi.Resource): remote.Command {
     const connection = this.connections.get(step.runsOn);
     if (!connection) throw new Error(`step ${step.id}: no connection for host ${step.runsOn}`);
-    const dependsOn = step.after.map((id) => {
+    const dependsOn: pulumi.Resource[] = step.after.map((id) => {
       const command = this.commands.get(id);
       if (!command) throw new Error(`step ${step.id} waits for ${id}, which has not been created`);
       return command;
     });
+    if (step.waitForSsh) dependsOn.push(...(this.options.gateDependsOn ?? []));
     const command = new remote.Command(step.id, {
       // The gate dials until the host answers; customTimeouts bound the wait.
       connection: step.waitForSsh ? { ...connection, dialErrorLimit: -1 } : connection,
-      create: sudoWrap(step.script, step.id),
-      delete: step.deleteScript ? sudoWrap(step.deleteScript, `${step.id}-delete`) : undefined,
+      create: this.withLateValues(sudoWrap(step.script, step.id)),
+      delete: step.deleteScript ? this.withLateValues(sudoWrap(step.deleteScript, `${step.id}-delete`)) : undefined,
       stdin: this.stdinFor(step),
       triggers: step.replaceOn.length > 0 ? [...step.replaceOn] : undefined,
       // Secret stdout must not stream into the Pulumi log.
@@ -64,6 +75,18 @@ export class StepRunner {
     const value = this.secrets.get(name);
     if (!value) throw new Error(`secret ${name} is not available yet`);
     return value;
+  }
+
+  /** Fills late placeholders; text without any stays a plain string (no diff on bare metal). */
+  withLateValues(text: string): pulumi.Input<string> {
+    const used = (Object.keys(LATE) as LateName[]).filter((n) => text.includes(LATE[n]));
+    if (used.length === 0) return text;
+    const values = used.map((n) => {
+      const v = this.options.late?.[n];
+      if (!v) throw new Error(`no value for ${LATE[n]}`);
+      return v;
+    });
+    return pulumi.all(values).apply((vs) => used.reduce((t, n, i) => t.split(LATE[n]).join(vs[i]), text));
   }
 
   private stdinFor(step: PlanStep): pulumi.Output<string> | undefined {

@@ -6,22 +6,21 @@ import { FAKE, installMocks, recorded, settle, valueOf } from "./support/mocks";
 import { exampleWith, hosts } from "./support/stack";
 
 installMocks();
-const INDEX = require.resolve("../index");
-
-/** Loads index.ts afresh with `config` as the stack configuration (strings, as Pulumi passes them). */
-function loadProgram(config: Record<string, unknown>): Record<string, unknown> {
+/** Runs the program (what index.ts exports) with `config` as the stack configuration (strings, as Pulumi passes them). */
+async function loadProgram(config: Record<string, unknown>): Promise<Record<string, unknown>> {
   const strings = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
   pulumi.runtime.setAllConfig(strings, ["kubeadm-ha:sshPrivateKey"]);
   recorded.length = 0;
-  delete require.cache[INDEX];
-  return require(INDEX) as Record<string, unknown>;
+  // index.ts is `export = main`: the CommonJS export is the function Pulumi calls.
+  const main = require("../index") as () => Promise<Record<string, unknown>>;
+  return main();
 }
 
 test("index.ts reads the stack config and exports the documented outputs", async () => {
-  const outputs = loadProgram(exampleWith({ sshPrivateKey: FAKE.sshPrivateKey }));
+  const outputs = await loadProgram(exampleWith({ sshPrivateKey: FAKE.sshPrivateKey }));
   await settle();
   assert.deepEqual(Object.keys(outputs).sort(), ["caCertHash", "clusterHealth", "controlPlaneEndpoint", "etcdQuorum", "kubeconfig", "nodes"]);
-  assert.equal(outputs.controlPlaneEndpoint, "192.168.1.100:6443");
+  assert.equal(await valueOf(outputs.controlPlaneEndpoint as pulumi.Output<string>), "192.168.1.100:6443");
   const kubeconfig = outputs.kubeconfig as pulumi.Output<string>;
   assert.equal(await pulumi.isSecret(kubeconfig), true);
   assert.match(await valueOf(kubeconfig), /server: https:\/\/192\.168\.1\.100:6443/);
@@ -43,7 +42,7 @@ const BAD: [string, Record<string, unknown>][] = [
 
 for (const [title, change] of BAD) {
   test(`bad config (${title}) fails before any resource is registered`, async () => {
-    assert.throws(() => loadProgram(exampleWith({ sshPrivateKey: FAKE.sshPrivateKey, ...change })), ConfigError);
+    await assert.rejects(loadProgram(exampleWith({ sshPrivateKey: FAKE.sshPrivateKey, ...change })), ConfigError);
     await settle();
     assert.deepEqual(recorded.map((r) => r.name), []);
   });

@@ -134,7 +134,7 @@ test("sudoWrap keeps the script readable and stdin free for secrets", () => {
   assert.throws(() => sudoWrap("a\nKUBEADM_HA_SCRIPT\nb", "bad"), /heredoc delimiter/);
 });
 
-test("every rendered script, for 1/3/5 control planes and 0/2/50 workers, passes bash -n and shellcheck", (t) => {
+test("every rendered script, for 1/3/5 control planes and 0/2/50 workers and both AWS modes, passes bash -n and shellcheck", (t) => {
   const why = missingTool("shellcheck");
   if (why) return t.skip(why);
   const dir = mkdtempSync(join(tmpdir(), "kubeadm-ha-scripts-"));
@@ -147,6 +147,14 @@ test("every rendered script, for 1/3/5 control planes and 0/2/50 workers, passes
         for (const [kind, text] of [["create", s.script], ["delete", s.deleteScript], ["wrapped", sudoWrap(s.script, s.id)]] as const) {
           if (text && !unique.has(text)) unique.set(text, `${cps}cp-${workers}w-${s.id}-${kind}.sh`);
         }
+      }
+    }
+  }
+  for (const mode of ["keepalived", "nlb"]) {
+    const awsPlan = buildPlan(buildSpec({ ...stackConfig("aws-example"), "kubeadm-ha:loadBalancerMode": mode, "kubeadm-ha:cni": "calico" }));
+    for (const s of awsPlan.steps) {
+      for (const [kind, text] of [["create", s.script], ["delete", s.deleteScript], ...s.files.filter((f) => f.path.endsWith(".sh")).map((f) => ["file", f.content] as const)] as const) {
+        if (text && !unique.has(text)) unique.set(text, `aws-${mode}-${s.id}-${kind}-${unique.size}.sh`);
       }
     }
   }

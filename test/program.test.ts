@@ -108,7 +108,7 @@ test("outputs: secret kubeconfig and CA hash, endpoint, quorum, nodes, health", 
   assert.equal(await pulumi.isSecret(cluster.caCertHash), true);
   assert.equal(await valueOf(cluster.kubeconfig), FAKE.kubeconfig);
   assert.equal(await valueOf(cluster.caCertHash), FAKE.caCertHash);
-  assert.equal(cluster.controlPlaneEndpoint, "192.168.1.100:6443");
+  assert.equal(await valueOf(cluster.controlPlaneEndpoint), "192.168.1.100:6443");
   assert.deepEqual(cluster.etcdQuorum, { members: 3, quorum: 2, toleratedFailures: 1 });
   assert.deepEqual(cluster.nodes.map((n) => `${n.name}:${n.role}:${n.address}`), [
     "lb1:loadBalancer:192.168.1.98", "lb2:loadBalancer:192.168.1.99", "cp1:controlPlane:192.168.1.101", "cp2:controlPlane:192.168.1.102",

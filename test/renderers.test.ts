@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { parseAllDocuments } from "yaml";
 import { haproxyConfig, renderHaproxy } from "../core/plan/haproxy";
-import { keepalivedConfig, renderKeepalived, SCRIPT_USER } from "../core/plan/keepalived";
+import { keepalivedConfig, NOTIFY_SCRIPT_PATH, renderKeepalived, SCRIPT_USER } from "../core/plan/keepalived";
 import { initConfigYaml, joinConfigYaml, PLACEHOLDERS } from "../core/plan/kubeadm";
 import { renderScript } from "../core/plan/template";
 import { ClusterSpec } from "../core/spec/types";
@@ -64,11 +64,11 @@ test("keepalived.conf of both LBs match their golden files and differ only where
 });
 
 /** keepalived -t, allowing for 2.2.7's SIGTERM after a valid check (acassen/keepalived#2587). */
-function keepalivedCheck(address: string, conf: string): { ok: boolean; output: string } {
+function keepalivedCheck(address: string, conf: string, iface = "eth0"): { ok: boolean; output: string } {
   return withInterfaceNamespace(address, (exec) => {
     const r = exec(["keepalived", "-t", "-f", tempFile("keepalived.conf", conf)]);
     return { ok: r.status === 0 || (r.status === 143 && r.output.trim() === ""), output: `exit ${r.status}: ${r.output}` };
-  });
+  }, iface);
 }
 
 function ensureScriptUser(): void {
@@ -89,6 +89,10 @@ test("keepalived -t accepts both LBs' configs in a namespace that has their inte
     const r = keepalivedCheck(lb.privateAddress, keepalivedFor(example, index));
     assert.ok(r.ok, `${lb.name}: ${r.output}`);
   }
+  const aws = buildSpec(stackConfig("aws-example"));
+  const awsConf = renderKeepalived(keepalivedConfig(aws, { self: aws.loadBalancers[0], peer: aws.loadBalancers[1], index: 0, authPass: "Ab3dEf7h", notifyMaster: NOTIFY_SCRIPT_PATH }));
+  const awsCheck = keepalivedCheck(aws.loadBalancers[0].privateAddress, awsConf, "ens5");
+  assert.ok(awsCheck.ok, `aws lb1: ${awsCheck.output}`);
   const bad = keepalivedFor(example, 0).replace("auth_type PASS", "auth_type NOPE");
   assert.equal(keepalivedCheck(example.loadBalancers[0].privateAddress, bad).ok, false, "a broken config must be rejected");
 });

@@ -1,5 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 
+/** An admin.conf as kubeadm writes it, with a recognisable fake key. */
+export function fakeKubeconfig(server: string): string {
+  return `apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://${server}\n  name: kubernetes\nusers:\n- name: kubernetes-admin\n  user:\n    client-key-data: FAKEKUBECONFIGKEYDATA\n`;
+}
+
 /** Fake secrets the mocks hand out: recognisable, so a test can search for leaks. */
 export const FAKE = {
   tokenId: "abcdef",
@@ -7,7 +12,7 @@ export const FAKE = {
   certificateKey: "c".repeat(64),
   authPass: "Vr9pQx2Z",
   caCertHash: `sha256:${"d".repeat(64)}`,
-  kubeconfig: "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: https://192.168.1.100:6443\n  name: kubernetes\nusers:\n- name: kubernetes-admin\n  user:\n    client-key-data: FAKEKUBECONFIGKEYDATA\n",
+  kubeconfig: fakeKubeconfig("192.168.1.100:6443"),
   sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nFAKESSHKEYMATERIAL\n-----END OPENSSH PRIVATE KEY-----\n",
 } as const;
 
@@ -27,9 +32,9 @@ export interface Recorded {
 /** Every resource registered since the last reset. */
 export const recorded: Recorded[] = [];
 
-function fakeStdout(name: string, nodes: string[]): string {
+function fakeStdout(name: string, nodes: string[], server: string): string {
   if (name.endsWith("-ca-cert-hash")) return `${FAKE.caCertHash}\n`;
-  if (name.endsWith("-admin-kubeconfig")) return FAKE.kubeconfig;
+  if (name.endsWith("-admin-kubeconfig")) return fakeKubeconfig(server);
   if (name.endsWith("-verify")) {
     return JSON.stringify({ nodes: nodes.map((n) => ({ name: n, ready: true })), allNodesReady: true, etcd: { mode: "stacked", members: 3, healthyEndpoints: 3, quorum: 2, hasQuorum: true } });
   }
@@ -37,7 +42,7 @@ function fakeStdout(name: string, nodes: string[]): string {
 }
 
 /** Installs mocks that record every resource and answer like the real providers would. */
-export function installMocks(verifyNodes: string[] = ["cp1", "cp2", "cp3", "worker1", "worker2"]): void {
+export function installMocks(verifyNodes: string[] = ["cp1", "cp2", "cp3", "worker1", "worker2"], kubeconfigServer = "192.168.1.100:6443"): void {
   pulumi.runtime.setMocks({
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
       recorded.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
@@ -47,14 +52,29 @@ export function installMocks(verifyNodes: string[] = ["cp1", "cp2", "cp3", "work
         state.result = length === 6 ? FAKE.tokenId : length === 16 ? FAKE.tokenSecret : FAKE.authPass;
       }
       if (args.type === "random:index/randomBytes:RandomBytes") state.hex = FAKE.certificateKey;
+      if (args.type === "aws:ec2/instance:Instance") {
+        state.publicIp = `203.0.113.${10 + recorded.filter((r) => r.type === args.type).length}`;
+        state.primaryNetworkInterfaceId = `eni-${args.name}`;
+      }
+      if (args.type === "aws:ec2/eip:Eip") state.publicIp = "198.51.100.7";
+      if (args.type === "aws:lb/loadBalancer:LoadBalancer") { state.dnsName = "api-nlb.example.elb.amazonaws.com"; state.arn = "arn:nlb"; }
+      if (args.type === "aws:ec2/keyPair:KeyPair") state.keyName = args.name;
+      // Auto-named resources get their name from the provider.
+      if (state.name === undefined && args.type.startsWith("aws:iam/")) state.name = args.name;
       if (args.type === "command:remote:Command") {
-        state.stdout = fakeStdout(args.name, verifyNodes);
+        state.stdout = fakeStdout(args.name, verifyNodes, kubeconfigServer);
         state.stderr = "";
       }
       return { id: `${args.name}-id`, state };
     },
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
-      return args.inputs as Record<string, unknown>;
+      switch (args.token) {
+        case "aws:index/getAvailabilityZones:getAvailabilityZones": return { names: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] };
+        case "aws:ec2/getAmi:getAmi": return { id: "ami-0123456789abcdef0" };
+        case "aws:index/getCallerIdentity:getCallerIdentity": return { accountId: "123456789012" };
+        case "aws:ec2/getSubnet:getSubnet": return { id: args.inputs.id, cidrBlock: `10.1.${String(args.inputs.id).endsWith("b") ? 16 : 0}.0/20` };
+        default: return args.inputs as Record<string, unknown>;
+      }
     },
   }, "kubeadm-ha", "dev", false);
 }

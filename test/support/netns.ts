@@ -1,10 +1,10 @@
 import { spawnSync } from "node:child_process";
 
 /**
- * Runs `fn` with a throw-away network namespace that has an `eth0` (a veth end) carrying
+ * Runs `fn` with a throw-away network namespace that has `iface` (a veth end) carrying
  * `address`, so keepalived -t finds its interface. Removed afterwards, also on failure.
  */
-export function withInterfaceNamespace<T>(address: string, fn: (exec: (cmd: string[]) => { status: number; output: string }) => T): T {
+export function withInterfaceNamespace<T>(address: string, fn: (exec: (cmd: string[]) => { status: number; output: string }) => T, iface = "eth0"): T {
   const ns = `kha-test-${process.pid}`;
   const ip = (...args: string[]): void => {
     const r = spawnSync("ip", args, { encoding: "utf8" });
@@ -13,9 +13,9 @@ export function withInterfaceNamespace<T>(address: string, fn: (exec: (cmd: stri
   spawnSync("ip", ["netns", "del", ns], { stdio: "ignore" });
   ip("netns", "add", ns);
   try {
-    ip("-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0peer");
-    ip("-n", ns, "addr", "add", `${address}/24`, "dev", "eth0");
-    ip("-n", ns, "link", "set", "eth0", "up");
+    ip("-n", ns, "link", "add", iface, "type", "veth", "peer", "name", "peer0");
+    ip("-n", ns, "addr", "add", `${address}/24`, "dev", iface);
+    ip("-n", ns, "link", "set", iface, "up");
     return fn((cmd) => {
       const r = spawnSync("ip", ["netns", "exec", ns, ...cmd], { encoding: "utf8" });
       return { status: r.status ?? (r.signal === "SIGTERM" ? 143 : -1), output: `${r.stdout}${r.stderr}` };

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { AwsHosts } from "../../components/aws/awsHosts";
 import { Cluster } from "../../components/cluster";
 import { ClusterSpec } from "../../core/spec/types";
 import { FAKE, recorded, Recorded, settle } from "./mocks";
@@ -49,7 +50,8 @@ export async function runCluster(spec: ClusterSpec): Promise<Run> {
     });
     return undefined;
   };
-  const cluster = new Cluster("kubeadm-ha", { spec, sshPrivateKey: pulumi.secret(FAKE.sshPrivateKey) }, { transformations: [capture] });
+  const hostSource = spec.platform === "aws" ? new AwsHosts("kubeadm-ha", spec, { transformations: [capture] }) : undefined;
+  const cluster = new Cluster("kubeadm-ha", { spec, sshPrivateKey: pulumi.secret(FAKE.sshPrivateKey), hostSource }, { transformations: [capture] });
   await settle();
   await new Promise((r) => setTimeout(r, 50));
   return { cluster, resources: [...recorded], options };
