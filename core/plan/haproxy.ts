@@ -27,7 +27,18 @@ export function haproxyConfig(spec: Pick<ClusterSpec, "apiPort" | "controlPlanes
     (cp) => `server ${cp.name} ${cp.privateAddress}:${spec.apiPort} check check-ssl verify none`,
   );
   return [
-    { header: "global", directives: ["log stdout format raw local0 info", "maxconn 20000", "stats socket /run/haproxy/admin.sock mode 660 level admin"] },
+    {
+      header: "global",
+      directives: [
+        "log stdout format raw local0 info",
+        "maxconn 20000",
+        // maxconn 20000 needs ~40k file descriptors. HAProxy >= 2.3 refuses to start when it cannot
+        // raise its FD limit that far (strict-limits is the default); where the hard limit is lower
+        // (containers, LXC, the lab's sandbox at 20000) it now starts with a warning instead.
+        "no strict-limits",
+        "stats socket /run/haproxy/admin.sock mode 660 level admin",
+      ],
+    },
     {
       header: "defaults",
       directives: [

@@ -56,6 +56,8 @@ export function keepalivedConfig(
         // Unicast: works where multicast does not (clouds, filtered switches) and names the only peer.
         `unicast_src_ip ${self.privateAddress}`,
         ...(peer ? [{ name: "unicast_peer", body: [peer.privateAddress] }] : []),
+        // Drop adverts whose source is not the listed peer: a spoofed master from elsewhere is ignored.
+        ...(peer ? ["check_unicast_src"] : []),
         { name: "authentication", body: ["auth_type PASS", `auth_pass ${host.authPass}`] },
         { name: "virtual_ipaddress", body: [`${spec.vip}/${spec.vipPrefixLength} dev ${self.interface}`] },
         { name: "track_script", body: ["chk_apiserver_frontend"] },
