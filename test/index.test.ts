@@ -26,6 +26,18 @@ test("index.ts reads the stack config and exports the documented outputs", async
   assert.match(await valueOf(kubeconfig), /server: https:\/\/192\.168\.1\.100:6443/);
   assert.equal(await pulumi.isSecret(outputs.caCertHash as pulumi.Output<string>), true);
   assert.ok(recorded.some((r) => r.type === "command:remote:Command"));
+
+  // Every output: secret ones are marked secret; the others hold none of the fake secrets.
+  const needles = [FAKE.tokenSecret, FAKE.certificateKey, FAKE.authPass, FAKE.caCertHash, "FAKEKUBECONFIGKEYDATA", "FAKESSHKEYMATERIAL"];
+  for (const [name, value] of Object.entries(outputs)) {
+    const output = pulumi.output(value);
+    const secret = await pulumi.isSecret(output);
+    assert.equal(secret, ["kubeconfig", "caCertHash"].includes(name), `${name} secret flag`);
+    if (!secret) {
+      const text = JSON.stringify(await valueOf(output));
+      for (const n of needles) assert.ok(!text.includes(n), `${name} leaks ${n.slice(0, 8)}...`);
+    }
+  }
 });
 
 /** Bad configs the program must refuse before registering anything. */
