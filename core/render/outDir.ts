@@ -62,7 +62,8 @@ function removeOwned(root: string): void {
   }
   const owned = new Set(readFileSync(markerPath, "utf8").split("\n").filter((l) => l !== "" && !l.startsWith("#")));
   owned.add(MARKER_FILE);
-  const foreign = [...entries.others, ...entries.files.filter((f) => !owned.has(f))];
+  const ownedDirs = new Set([...owned].flatMap((f) => f.split("/").slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join("/"))));
+  const foreign = [...entries.others, ...entries.files.filter((f) => !owned.has(f)), ...entries.dirs.filter((d) => !ownedDirs.has(d))].sort();
   if (foreign.length > 0) {
     const shown = foreign.slice(0, 10).join(", ") + (foreign.length > 10 ? `, and ${foreign.length - 10} more` : "");
     throw new OutDirError(`refusing to write into ${root}: it holds files the renderer did not write (${shown}); move them away or pick another --out`);

@@ -1,6 +1,7 @@
 import { Plan, PlanStep } from "../plan/steps";
 import { sudoWrap } from "../plan/sudo";
 import { ClusterSpec, quorumOf } from "../spec/types";
+import { lateValuesIn } from "./lateValues";
 import { StepLayout } from "./layout";
 import { Schedule } from "./schedule";
 import { SECRETS } from "./secrets";
@@ -55,9 +56,12 @@ function header({ stack, spec, plan, schedule }: PlanDocInput): string {
     "No secret value appears anywhere in this tree: secrets are named placeholders such as",
     `${code(SECRETS.bootstrapToken.placeholder)}, filled in on the host from the step's stdin.`,
     "",
-    table(["", ""], [
+    table(["setting", "value"], [
+      ["Platform", platformOf(spec)],
       ["Kubernetes", `${spec.kubernetesVersion} (${code(spec.kubeadmApiVersion)})`],
-      ["API endpoint", `${code(spec.controlPlaneEndpoint)}: VIP ${spec.vip}/${spec.vipPrefixLength}, VRRP router id ${spec.virtualRouterId}, advert ${spec.vrrpAdvertInterval}s`],
+      ["API endpoint", spec.loadBalancers.length > 0
+        ? `${code(spec.controlPlaneEndpoint)}: VIP ${spec.vip}/${spec.vipPrefixLength}, VRRP router id ${spec.virtualRouterId}, advert ${spec.vrrpAdvertInterval}s`
+        : `${code(spec.controlPlaneEndpoint)}: a load balancer outside the hosts, no VIP`],
       ["etcd", etcd],
       ["Networks", `CNI ${spec.cni}, pods ${spec.podNetworkCidr}, services ${spec.serviceCidr}`],
       ["SSH", `user ${code(spec.ssh.user)}, port ${spec.ssh.port}${bastion}`],
@@ -65,14 +69,27 @@ function header({ stack, spec, plan, schedule }: PlanDocInput): string {
     ]).trimEnd(),
   ];
   if (spec.warnings.length > 0) lines.push("", "Warnings:", "", ...spec.warnings.map((w) => `- ${w}`));
+  const late = lateValuesIn(plan.steps.flatMap((s) => [s.script, s.deleteScript ?? "", ...s.files.map((f) => f.content)]).concat(spec.controlPlaneEndpoint));
+  if (late.length > 0) {
+    lines.push("", "Values known only once the cloud resources exist appear as placeholders too; the program fills them in before the commands run:", "");
+    lines.push(...late.map((l) => `- ${code(l.placeholder)}: ${l.meaning}`));
+  }
   return lines.join("\n") + "\n";
+}
+
+function platformOf(spec: ClusterSpec): string {
+  if (!spec.aws) return "existing hosts over SSH (baremetal)";
+  const vpc = spec.aws.vpc.create ? `new VPC ${spec.aws.vpc.cidr}` : `VPC ${spec.aws.vpc.id}`;
+  return `EC2 instances the program creates: ${spec.aws.region}, ${vpc}, ${spec.aws.subnets.length} AZ(s), API through ${spec.aws.loadBalancerMode === "nlb" ? "a Network Load Balancer" : "the keepalived pair"}${spec.aws.publicApi ? " (public)" : ""}`;
 }
 
 function hostsSection({ spec, plan, layout }: PlanDocInput): string {
   const rows = [...spec.loadBalancers, ...spec.controlPlanes, ...spec.workers].map((h) => {
     const here = layout.get(h.name) ?? [];
     const about = plan.steps.filter((s) => s.host === h.name && s.runsOn !== h.name).map((s) => `${code(s.id)} on ${s.runsOn}`);
-    return [h.name, h.role, h.address, h.privateAddress, code(`${h.name}/`), String(here.length), about.length > 0 ? about.join(", ") : none];
+    // On EC2, SSH goes to the instance's public IP (or the bastion), known once the instance exists.
+    const ssh = spec.platform === "aws" ? "the instance's public IP" : h.address;
+    return [h.name, h.role, ssh, h.privateAddress, code(`${h.name}/`), String(here.length), about.length > 0 ? about.join(", ") : none];
   });
   return [
     "## Hosts",
@@ -151,7 +168,9 @@ function lifecycleSection({ plan }: PlanDocInput): string {
   const rows = plan.steps.filter((s) => s.replaceOn.length > 0 || s.deleteScript !== undefined).map((s) => [
     code(s.id),
     s.replaceOn.length > 0 ? s.replaceOn.map(code).join(", ") : none,
-    s.replaceOn.length > 0 ? (s.deleteBeforeReplace ? "delete, then create" : "create, then delete") : none,
+    s.replaceOn.length === 0 ? none
+      : s.deleteScript === undefined ? "runs again"
+        : s.deleteBeforeReplace ? "delete script first, then create" : "create, then the old one's delete script",
     s.deleteScript !== undefined ? "yes" : none,
   ]);
   return [

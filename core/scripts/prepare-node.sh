@@ -51,7 +51,15 @@ if [ -z "$pkg_version" ]; then
   echo "kubeadm-ha: kubeadm ${K8S_VERSION} is not in ${repo}; check kubernetesVersion" >&2
   exit 1
 fi
-if [ "$(dpkg-query -W -f='${Version}' kubeadm 2>/dev/null || true)" != "$pkg_version" ]; then
+installed=$(dpkg-query -W -f='${Version}' kubeadm 2>/dev/null || true)
+if [ -n "$installed" ] && [ "$installed" != "$pkg_version" ] && [ -f /etc/kubernetes/kubelet.conf ]; then
+  # Swapping packages under a running cluster breaks the version-skew rules (control planes first,
+  # one minor at a time, drain around kubelets): upgrades are a kubeadm upgrade, not a re-install.
+  echo "kubeadm-ha: $(hostname) runs kubeadm ${installed} and is in a cluster; refusing to install ${pkg_version}." >&2
+  echo "kubeadm-ha: upgrade with 'kubeadm upgrade' (not automated yet), or set kubernetesVersion back." >&2
+  exit 1
+fi
+if [ "$installed" != "$pkg_version" ]; then
   apt-get install -y -q --allow-change-held-packages \
     "kubelet=${pkg_version}" "kubeadm=${pkg_version}" "kubectl=${pkg_version}"
 fi
