@@ -7,19 +7,11 @@ import { buildSpec } from "../core/spec/validate";
 import { ClusterSpec } from "../core/spec/types";
 import { FAKE, installMocks, SECRET_SIG, valueOf } from "./support/mocks";
 import { Run, runCluster } from "./support/program";
-import { stackConfig } from "./support/stack";
+import { stackWith } from "./support/stack";
 
 installMocks(["cp1", "cp2", "cp3", "worker1", "worker2"], "10.0.0.100:6443");
 
-function awsStack(changes: Record<string, unknown> = {}): Record<string, unknown> {
-  const config = stackConfig("aws-example");
-  for (const [k, v] of Object.entries(changes)) {
-    const key = k.includes(":") ? k : `kubeadm-ha:${k}`;
-    if (v === undefined) delete config[key];
-    else config[key] = v;
-  }
-  return config;
-}
+const awsStack = (changes: Record<string, unknown> = {}): Record<string, unknown> => stackWith("aws-example", changes);
 const spec = buildSpec(awsStack());
 const ofType = (run: Run, type: string) => run.resources.filter((r) => r.type === type);
 const plain = (v: unknown): unknown => (v !== null && typeof v === "object" && SECRET_SIG in v ? (v as unknown as { value: unknown }).value : v);

@@ -13,7 +13,12 @@ export function stackConfig(stack: string): Record<string, unknown> {
 
 /** The example stack with keys replaced or removed (`undefined` removes). */
 export function exampleWith(changes: Record<string, unknown>): Record<string, unknown> {
-  const config = stackConfig("dev");
+  return stackWith("dev", changes);
+}
+
+/** A stack file's config with keys replaced or removed (`undefined` removes); bare keys get the namespace. */
+export function stackWith(stack: string, changes: Record<string, unknown>): Record<string, unknown> {
+  const config = stackConfig(stack);
   for (const [key, value] of Object.entries(changes)) {
     const full = key.includes(":") ? key : `kubeadm-ha:${key}`;
     if (value === undefined) delete config[full];
