@@ -16,7 +16,8 @@ ready_nodes() {
 }
 all_ready=false
 for ((i = 1; i <= ATTEMPTS; i++)); do
-  ready=$(ready_nodes)
+  # A brief API error through the VIP must not end the wait: retry within the bound.
+  ready=$(ready_nodes) || ready=""
   missing=0
   for n in "${expected[@]}"; do grep -qxF "$n" <<<"$ready" || missing=$((missing + 1)); done
   if [ "$missing" -eq 0 ]; then all_ready=true; break; fi
@@ -39,7 +40,7 @@ fi
 node_json=""
 for n in "${expected[@]}"; do
   state=false
-  grep -qxF "$n" <<<"$(ready_nodes)" && state=true
+  grep -qxF "$n" <<<"$ready" && state=true
   node_json+="${node_json:+,}{\"name\":\"${n}\",\"ready\":${state}}"
 done
 quorum_ok=true
