@@ -57,11 +57,11 @@ test("every host has a folder whose first script is its SSH gate, and every step
     assert.equal(first, `${h.name}/01-wait-ssh.sh`, h.name);
     assert.equal(tree.get(first), plan.steps.find((s) => s.id === `${h.name}-wait-ssh`)?.script);
   }
-  assert.equal(tree.get("cp1/04-kubeadm-init.sh"), plan.steps.find((s) => s.id === "cp1-kubeadm-init")?.script);
-  assert.equal(tree.get("cp1/04-kubeadm-init.delete.sh"), plan.steps.find((s) => s.id === "cp1-kubeadm-init")?.deleteScript);
+  assert.equal(tree.get("cp1/06-kubeadm-init.sh"), plan.steps.find((s) => s.id === "cp1-kubeadm-init")?.script);
+  assert.equal(tree.get("cp1/06-kubeadm-init.delete.sh"), plan.steps.find((s) => s.id === "cp1-kubeadm-init")?.deleteScript);
   // Steps about another node sit with the host they run on.
-  assert.ok(tree.has("cp1/08-join-material-for-cp2.sh") && tree.has("cp1/09-await-node-for-cp2.sh"));
-  assert.ok(tree.has("cp1/13-await-node-for-worker1.delete.sh"));
+  assert.ok(tree.has("cp1/10-join-material-for-cp2.sh") && tree.has("cp1/12-await-node-for-cp2.sh"));
+  assert.ok(tree.has("cp1/12-await-node-for-worker1.delete.sh"));
   assert.ok(![...tree.keys()].some((p) => p.startsWith("cp2/") && p.includes("join-material")));
   assert.ok(tree.has("lb1/files/etc/haproxy/haproxy.cfg") && tree.has("worker2/files/etc/kubernetes/kubeadm-ha/config.XXXXXX"));
   const scripts = [...tree.keys()].filter((p) => /\/\d+-[^/]+\.sh$/.test(p) && !p.endsWith(".delete.sh"));
@@ -121,12 +121,13 @@ test("the critical path grows with control planes, never with workers", () => {
 test("adding a worker changes only PLAN.md, cp1's verify and its new steps, and adds the worker's folder", () => {
   const workers = [...spec.workers.map((w) => ({ name: w.name, address: w.address })), { name: "worker3", address: "192.168.1.113" }];
   const diff = diffTrees(tree, renderPlan("dev", buildSpec(exampleWith({ workers }))));
-  assert.deepEqual(diff.changed, [PLAN_FILE]);
-  assert.deepEqual(diff.removed, ["cp1/16-verify.sh"]);
+  // File names carry the phase, not a position: nothing is renamed, verify's node list changes.
+  assert.deepEqual(diff.changed, [PLAN_FILE, "cp1/13-verify.sh"]);
+  assert.deepEqual(diff.removed, []);
   assert.deepEqual(diff.added, [
-    "cp1/16-join-material-for-worker3.delete.sh", "cp1/16-join-material-for-worker3.sh",
-    "cp1/17-await-node-for-worker3.delete.sh", "cp1/17-await-node-for-worker3.sh", "cp1/18-verify.sh",
-    "worker3/01-wait-ssh.sh", "worker3/02-prepare-node.sh", "worker3/03-kubeadm-join.delete.sh", "worker3/03-kubeadm-join.sh",
+    "cp1/10-join-material-for-worker3.delete.sh", "cp1/10-join-material-for-worker3.sh",
+    "cp1/12-await-node-for-worker3.delete.sh", "cp1/12-await-node-for-worker3.sh",
+    "worker3/01-wait-ssh.sh", "worker3/02-prepare-node.sh", "worker3/11-kubeadm-join.delete.sh", "worker3/11-kubeadm-join.sh",
     "worker3/files/etc/kubernetes/kubeadm-ha/config.XXXXXX",
   ]);
 });
@@ -134,7 +135,7 @@ test("adding a worker changes only PLAN.md, cp1's verify and its new steps, and 
 test("a VRRP setting changes only the load balancers' scripts and configs (and PLAN.md)", () => {
   const diff = diffTrees(tree, renderPlan("dev", buildSpec(exampleWith({ vrrpAdvertInterval: 2 }))));
   assert.deepEqual([...diff.added, ...diff.removed], []);
-  assert.deepEqual(diff.changed, [PLAN_FILE, "lb1/02-load-balancer.sh", "lb1/files/etc/keepalived/keepalived.conf", "lb2/02-load-balancer.sh", "lb2/files/etc/keepalived/keepalived.conf"]);
+  assert.deepEqual(diff.changed, [PLAN_FILE, "lb1/04-load-balancer.sh", "lb1/files/etc/keepalived/keepalived.conf", "lb2/04-load-balancer.sh", "lb2/files/etc/keepalived/keepalived.conf"]);
 });
 
 test("changing the Kubernetes version changes node prep, kubeadm configs and PLAN.md, not the LBs", () => {
@@ -142,7 +143,7 @@ test("changing the Kubernetes version changes node prep, kubeadm configs and PLA
   assert.deepEqual(diff.added, []);
   assert.deepEqual(diff.removed, []);
   assert.ok(!diff.changed.some((p) => p.startsWith("lb")), diff.changed.join(", "));
-  for (const p of [PLAN_FILE, "cp2/02-prepare-node.sh", "cp1/04-kubeadm-init.sh", "cp1/files/etc/kubernetes/kubeadm-ha/config.XXXXXX"]) {
+  for (const p of [PLAN_FILE, "cp2/02-prepare-node.sh", "cp1/06-kubeadm-init.sh", "cp1/files/etc/kubernetes/kubeadm-ha/config.XXXXXX"]) {
     assert.ok(diff.changed.includes(p), p);
   }
 });

@@ -8,10 +8,14 @@ import { renderScript } from "./template";
 /** Secrets a step reads on stdin, one per line, in the listed order. */
 export type SecretName = "bootstrapToken" | "caCertHash" | "certificateKey" | "keepalivedAuthPass";
 
-/** Phase vocabulary (after kubespray's): what a step does. */
-export type Phase =
-  | "wait-ssh" | "prepare-node" | "aws-vip-mover" | "load-balancer" | "wait-vip" | "kubeadm-init" | "ca-cert-hash"
-  | "admin-kubeconfig" | "join-material" | "kubeadm-join" | "await-node" | "cni" | "verify";
+/** Phase vocabulary (after kubespray's), in bring-up order: what a step does. */
+export const PHASES = [
+  "wait-ssh", "prepare-node", "aws-vip-mover", "load-balancer", "wait-vip", "kubeadm-init", "ca-cert-hash",
+  "admin-kubeconfig", "cni", "join-material", "kubeadm-join", "await-node", "verify",
+] as const;
+
+/** What a step does. */
+export type Phase = (typeof PHASES)[number];
 
 /** A file a step installs on its host, listed for review (`npm run render`). */
 export interface InstalledFile {

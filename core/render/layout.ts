@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { Plan, PlanStep } from "../plan/steps";
+import { PHASES, Plan, PlanStep } from "../plan/steps";
 
 /** A config file a step installs, and where the render puts it. */
 export interface RenderedFile {
@@ -15,7 +15,7 @@ export interface RenderedFile {
 export interface StepLayout {
   /** The plan step. */
   readonly step: PlanStep;
-  /** Position among the steps that run on the same host, from 1, in plan order. */
+  /** The phase's place in the bring-up (PHASES), from 1: fixed, so adding a node renames no file. */
   readonly number: number;
   /** Tree path of the create script, `<runsOn>/NN-<phase>[-for-<host>].sh`. */
   readonly script: string;
@@ -26,19 +26,18 @@ export interface StepLayout {
 }
 
 /**
- * Lays the plan out per host: each step goes in the folder of the host it RUNS on, numbered in
- * plan order there. A step about another node (join material, await node) gets `-for-<node>` in
- * its name. Throws if a step runs on a host that is not in `hosts`.
+ * Lays the plan out per host: each step goes in the folder of the host it RUNS on, numbered by its
+ * phase's place in the bring-up (not by position, so `diff -r` of two renders shows only real
+ * changes). A step about another node (join material, await node) gets `-for-<node>` in its name.
+ * Throws if a step runs on a host that is not in `hosts`.
  */
 export function layoutOf(plan: Plan, hosts: readonly string[]): ReadonlyMap<string, readonly StepLayout[]> {
   const layout = new Map<string, StepLayout[]>(hosts.map((h) => [h, []]));
-  const counts = new Map<string, number>(hosts.map((h) => [h, plan.steps.filter((s) => s.runsOn === h).length]));
   for (const step of plan.steps) {
     const entries = layout.get(step.runsOn);
     if (!entries) throw new Error(`step ${step.id} runs on ${step.runsOn}, which is not a host of the stack`);
-    const number = entries.length + 1;
-    const width = Math.max(2, String(counts.get(step.runsOn)).length);
-    const base = `${step.runsOn}/${String(number).padStart(width, "0")}-${step.phase}${step.host === step.runsOn ? "" : `-for-${step.host}`}`;
+    const number = PHASES.indexOf(step.phase) + 1;
+    const base = `${step.runsOn}/${String(number).padStart(2, "0")}-${step.phase}${step.host === step.runsOn ? "" : `-for-${step.host}`}`;
     const taken = new Set(entries.flatMap((e) => e.files.map((f) => f.treePath)));
     const files = step.files.map((f) => {
       let treePath = `${step.runsOn}/files/${treeRelative(f.path, step.id)}`;

@@ -94,7 +94,7 @@ function hostsSection({ spec, plan, layout }: PlanDocInput): string {
   return [
     "## Hosts",
     "",
-    "Each host has a folder with the steps that RUN on it, numbered in plan order, and the config files",
+    "Each host has a folder with the steps that RUN on it, numbered by phase (bring-up order), and the config files",
     "they install under `files/`. A step about another node (its join material, waiting for it to",
     "register) runs on the first control plane: it is in that host's folder, named `-for-<node>`.",
     "",
