@@ -40,21 +40,27 @@ test("index.ts reads the stack config and exports the documented outputs", async
   }
 });
 
-/** Bad configs the program must refuse before registering anything. */
-const BAD: [string, Record<string, unknown>][] = [
-  ["even control planes", { controlPlanes: hosts("cp", 2, "192.168.1", 101) }],
-  ["missing SSH key", { sshPrivateKey: undefined }],
-  ["VIP on a host", { vip: "192.168.1.111" }],
-  ["overlapping networks", { serviceCidr: "10.244.0.0/12" }],
-  ["unsupported version", { kubernetesVersion: "1.20.0" }],
-  ["unknown CNI", { cni: "cilium" }],
-  ["port out of range", { apiPort: 0 }],
-  ["duplicate host", { workers: [{ name: "cp2", address: "192.168.1.120" }] }],
+/** Bad configs the program must refuse before registering anything: [title, change, message]. */
+const BAD: [string, Record<string, unknown>, RegExp][] = [
+  ["even control planes", { controlPlanes: hosts("cp", 2, "192.168.1", 101) }, /kubeadm-ha:controlPlanes: has 2 hosts; etcd quorum/],
+  ["missing SSH key", { sshPrivateKey: undefined }, /kubeadm-ha:sshPrivateKey: is required/],
+  ["VIP on a host", { vip: "192.168.1.111" }, /kubeadm-ha:workers\[0\]\.address: "192\.168\.1\.111" equals the VIP/],
+  ["overlapping networks", { serviceCidr: "10.244.0.0/12" }, /kubeadm-ha:serviceCidr: "10\.244\.0\.0\/12" overlaps podNetworkCidr/],
+  ["unsupported version", { kubernetesVersion: "1.20.0" }, /kubeadm-ha:kubernetesVersion: "1\.20\.0" is outside the supported range/],
+  ["unknown CNI", { cni: "cilium" }, /kubeadm-ha:cni: "cilium" is not a supported CNI/],
+  ["port out of range", { apiPort: 0 }, /kubeadm-ha:apiPort: 0 is out of range; valid: 1-65535/],
+  ["duplicate host", { workers: [{ name: "cp2", address: "192.168.1.120" }] }, /kubeadm-ha:workers\[0\]\.name: "cp2" is already used/],
+  ["aws without CIDRs", { platform: "aws", loadBalancers: undefined, controlPlanes: undefined, workers: undefined, vip: undefined, "aws:region": "eu-west-1", sshPublicKey: "ssh-ed25519 AAAAC3Nza" }, /kubeadm-ha:sshAllowedCidrs: is required on aws/],
 ];
 
-for (const [title, change] of BAD) {
-  test(`bad config (${title}) fails before any resource is registered`, async () => {
-    await assert.rejects(loadProgram(exampleWith({ sshPrivateKey: FAKE.sshPrivateKey, ...change })), ConfigError);
+for (const [title, change, message] of BAD) {
+  test(`bad config (${title}) fails with its message before any resource is registered`, async () => {
+    await assert.rejects(loadProgram(exampleWith({ sshPrivateKey: FAKE.sshPrivateKey, ...change })), (err: unknown) => {
+      assert.ok(err instanceof ConfigError, String(err));
+      assert.match(err.message, message);
+      assert.ok(!err.message.includes("FAKESSHKEYMATERIAL"), "the SSH key never appears in an error");
+      return true;
+    });
     await settle();
     assert.deepEqual(recorded.map((r) => r.name), []);
   });
