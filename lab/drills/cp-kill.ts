@@ -1,0 +1,80 @@
+import { HAPROXY_CHECK } from "../../core/plan/haproxy";
+import { quorumOf } from "../../core/spec/types";
+import { makeFollower, makeLeader, newLeaderKnown } from "../etcd-admin";
+import { Lab } from "../lab";
+import { nowMs } from "../lib/time";
+import { LabHost } from "../net/topology";
+import { Check } from "../report";
+import { BOUNDS, ETCD_ELECTION_TIMEOUT_MS } from "../settings";
+import { failuresOutside, offsets, openDuring, reasons, summarize } from "./analysis";
+
+/**
+ * Drill 2: SIGKILL of everything on control plane `victim` (its etcd member and stand-in) while
+ * the client loop runs through the VIP. With `role` "leader" the victim is made etcd leader first
+ * (the worst case: HAProxy must take it out AND etcd must elect a new leader); with "follower" it
+ * is made sure not to lead. Checked per layer: HAProxy marks it DOWN within fall x inter; no
+ * request is lost at the load balancer (every request gets an HTTP answer; retries 3 + option
+ * redispatch) except those open on `victim` at the kill; stand-ins answer 503 only for requests
+ * that started before the survivors knew the new leader (none at all for a follower); writes go
+ * on while quorum holds. `down` are the control planes already dead.
+ */
+export async function cpHardKill(lab: Lab, victim: LabHost, down: readonly LabHost[], role: "leader" | "follower"): Promise<Check[]> {
+  const { active } = await lab.activeLb();
+  const alive = lab.topo.cps.filter((c) => !down.includes(c));
+  const survivors = alive.filter((c) => c !== victim);
+  if (role === "leader") await makeLeader(lab, victim, alive);
+  else await makeFollower(lab, victim, survivors[0], alive);
+  const members = lab.topo.cps.length;
+  const lost = down.length + 1;
+  let t0 = 0;
+  let killed = 0;
+  const { loop, value } = await lab.withLoop(`kill-${victim.name}`, async () => {
+    t0 = nowMs();
+    killed = (await lab.powerOff(victim)).goneAt;
+    const [line, leaderAt] = await Promise.all([
+      lab.haproxyLog(active).waitFor(new RegExp(`Server kube-apiserver/${victim.name} is DOWN`), t0, BOUNDS.markDownMs + 5_000),
+      role === "leader" ? newLeaderKnown(lab, survivors, t0, BOUNDS.electionMs + 5_000) : Promise.resolve(undefined),
+    ]);
+    return { downAt: line.at, leaderAt };
+  });
+  const s = summarize(loop.records);
+  const markDownMs = Math.round(value.downAt - t0);
+  const electionMs = value.leaderAt === undefined ? null : Math.round(value.leaderAt - t0);
+  // LB layer: a request without any HTTP answer was lost between client and api-server. Bytes
+  // already sent to the killed process die with it, so only requests open at that instant may be.
+  const noAnswer = loop.records.filter((r) => r.status === undefined);
+  const lbLost = failuresOutside(noAnswer, t0, killed);
+  const open = openDuring(loop.records, t0, killed).length;
+  // etcd layer: 503 answers from survivors while the new leader was not yet known.
+  const answered503 = s.failures.filter((r) => r.status !== undefined);
+  const electionEnd = (value.leaderAt ?? t0) + BOUNDS.electionSlackMs;
+  const lateEtcd = answered503.filter((r) => r.start > electionEnd);
+  const writesAfter = loop.records.filter((r) => r.kind === "write" && r.ok && r.start > t0).length;
+  const label = `2 control-plane hard kill: ${victim.name}, etcd ${role} (${lost} of ${members} down)`;
+  const q = quorumOf(members);
+  return [{
+    drill: label,
+    expectation: `HAProxy (${active.name}) marks ${victim.name} DOWN within fall x inter (${HAPROXY_CHECK.fall} x ${HAPROXY_CHECK.inter}) + 1 s = ${BOUNDS.markDownMs} ms`,
+    measured: `${victim.name} DOWN after ${markDownMs} ms`,
+    pass: markDownMs <= BOUNDS.markDownMs,
+    figures: { victim: victim.name, markDownMs },
+  }, {
+    drill: label,
+    expectation: `no request lost at the load balancer (retries 3 + option redispatch): every request gets an HTTP answer, except those that reached ${victim.name} before its processes were gone`,
+    measured: `${s.sent} sent, ${noAnswer.length} without answer${noAnswer.length ? ` (${reasons(noAnswer)}; started at ${offsets(noAnswer, t0)} ms)` : ""}, ${lbLost.length} of them started after ${victim.name} was gone (open until then: ${open}; every process of ${victim.name} gone ${Math.round(killed - t0)} ms after the SIGKILL); slowest ${s.maxLatencyMs} ms`,
+    pass: lbLost.length === 0 && s.skipped === 0 && s.sent > 0,
+    figures: { sent: s.sent, noAnswer: noAnswer.length, lostAtLb: lbLost.length, openAtKill: open, killMs: Math.round(killed - t0), noAnswerStartsMs: offsets(noAnswer, t0) || null, maxLatencyMs: s.maxLatencyMs },
+  }, role === "leader" ? {
+    drill: label,
+    expectation: `${victim.name} led etcd (moved there first: worst case). Survivors know a new leader within 2 x ${ETCD_ELECTION_TIMEOUT_MS} ms + 1 s = ${BOUNDS.electionMs} ms; 503s only for requests started before that; writes go on (${members - lost} of ${members} members, quorum ${q.quorum})`,
+    measured: `new leader known after ${electionMs ?? "NEVER"} ms; ${answered503.length} answered 503${answered503.length ? ` (${reasons(answered503)})` : ""}, ${lateEtcd.length} started later; ${writesAfter} writes acknowledged after the kill`,
+    pass: electionMs !== null && electionMs <= BOUNDS.electionMs && lateEtcd.length === 0 && writesAfter > 0,
+    figures: { role, electionMs, answered503: answered503.length, answered503StartsMs: offsets(answered503, t0) || null, after503Window: lateEtcd.length, writesAfterKill: writesAfter, failedTotal: s.failed },
+  } : {
+    drill: label,
+    expectation: `${victim.name} was an etcd follower: no election, 0 requests answered 503; writes go on (${members - lost} of ${members} members, quorum ${q.quorum})`,
+    measured: `${answered503.length} answered 503${answered503.length ? ` (${reasons(answered503)})` : ""}; ${writesAfter} writes acknowledged after the kill`,
+    pass: answered503.length === 0 && writesAfter > 0,
+    figures: { role, answered503: answered503.length, writesAfterKill: writesAfter, failedTotal: s.failed },
+  }];
+}

@@ -1,0 +1,143 @@
+import { AgentHandle } from "./client/handle";
+import { LoopResult, RequestRecord } from "./client/protocol";
+import { Daemon } from "./lib/daemon";
+import { LabError } from "./lib/errors";
+import { LogBook } from "./lib/logbook";
+import { nowMs, pollUntil } from "./lib/time";
+import { LabPaths, startEtcd, startHaproxy, startKeepalived, startStandin } from "./daemons";
+import { signalNamespace, waitNamespaceEmpty } from "./net/netns";
+import { LabHost, LabTopology } from "./net/topology";
+import { soleHolder } from "./net/vip";
+import { LOOP, WAIT } from "./settings";
+import { LabCert } from "./tls";
+
+/** Where writes of the client loops go (under `/kv/`). */
+export const WRITE_PREFIX = "lab-w";
+
+/**
+ * A running lab: topology, daemons per host, the client agent, and the ledger of every write a
+ * client saw acknowledged (checked after recovery).
+ */
+export class Lab {
+  readonly etcd = new Map<string, Daemon>();
+  readonly standins = new Map<string, Daemon>();
+  readonly haproxy = new Map<string, Daemon>();
+  readonly keepalived = new Map<string, Daemon>();
+  /** key -> value of every acknowledged write. */
+  readonly ledger = new Map<string, string>();
+  private loops = 0;
+
+  constructor(
+    readonly topo: LabTopology,
+    readonly paths: LabPaths,
+    readonly cert: LabCert,
+    readonly agent: AgentHandle,
+    readonly runId: string,
+  ) {}
+
+  /** Key written at setup and read by the loops and the serializable-read check. */
+  get probeKey(): string {
+    return `${WRITE_PREFIX}/${this.runId}/probe`;
+  }
+
+  /** The VIP address. */
+  get vip(): string {
+    return this.topo.spec.vip;
+  }
+
+  /** Starts etcd and the stand-in on a control plane (after a kill: same data dir, rejoins). */
+  startControlPlane(cp: LabHost): void {
+    this.etcd.set(cp.name, startEtcd(this.paths, this.topo, cp, `kha-lab-${this.runId}`));
+    this.standins.set(cp.name, startStandin(this.paths, this.topo, cp, this.cert));
+  }
+
+  /** Starts HAProxy and keepalived on a load balancer. */
+  startLb(lb: LabHost): void {
+    this.haproxy.set(lb.name, startHaproxy(this.paths, lb));
+    this.keepalived.set(lb.name, startKeepalived(this.paths, lb));
+  }
+
+  /** Restarts keepalived on `lb`; resolves when it reports BACKUP (it must not take the VIP back). */
+  async restartKeepalived(lb: LabHost): Promise<number> {
+    const t0 = nowMs();
+    this.keepalived.set(lb.name, startKeepalived(this.paths, lb));
+    const line = await this.keepalivedLog(lb).waitFor(/Entering BACKUP STATE/, t0, WAIT.keepalivedStateMs);
+    return Math.round(line.at - t0);
+  }
+
+  /**
+   * SIGKILLs every process of a host at once (power loss). Resolves when all of them have exited
+   * (their sockets closed), with how many there were and when that was.
+   */
+  async powerOff(h: LabHost): Promise<{ processes: number; goneAt: number }> {
+    const pids = signalNamespace(h.ns, "SIGKILL");
+    const goneAt = await waitNamespaceEmpty(h.ns, WAIT.daemonExitMs);
+    return { processes: pids.length, goneAt };
+  }
+
+  /** HAProxy's log on a load balancer. */
+  haproxyLog(lb: LabHost): LogBook {
+    const d = this.haproxy.get(lb.name);
+    if (!d) throw new LabError(`no haproxy on ${lb.name}`);
+    return d.log;
+  }
+
+  /** keepalived's log on a load balancer. */
+  keepalivedLog(lb: LabHost): LogBook {
+    const d = this.keepalived.get(lb.name);
+    if (!d) throw new LabError(`no keepalived on ${lb.name}`);
+    return d.log;
+  }
+
+  /** The load balancer holding the VIP alone; throws when none or both do. */
+  async activeLb(): Promise<{ active: LabHost; standby: LabHost }> {
+    const name = await soleHolder(this.topo);
+    const active = this.topo.lbs.find((l) => l.name === name);
+    const standby = this.topo.lbs.find((l) => l.name !== name);
+    if (!active || !standby) throw new LabError("the VIP is not held by exactly one load balancer");
+    return { active, standby };
+  }
+
+  /** One request from the client namespace; acknowledged writes go to the ledger. */
+  async request(target: string, method: "GET" | "PUT", path: string, body?: string, timeoutMs: number = LOOP.requestTimeoutMs, bodyLimit?: number): Promise<RequestRecord> {
+    const rec = await this.agent.call({ op: "request", target, method, path, body, timeoutMs, bodyLimit }, timeoutMs + 5_000);
+    if (method === "PUT" && rec.ok && body !== undefined && path.startsWith("/kv/")) this.ledger.set(path.slice(4), body);
+    return rec;
+  }
+
+  /**
+   * Runs the client loop through the VIP around `during`: lead time (plus a random part of one
+   * request period), `during()`, tail time, then stop and drain. Acknowledged writes go to the ledger.
+   */
+  async withLoop<T>(tag: string, during: () => Promise<T>): Promise<{ loop: LoopResult; value: T }> {
+    const loopId = `${tag}-${++this.loops}`;
+    await this.agent.call({
+      op: "loop-start", loopId, target: this.vip, ratePerSecond: LOOP.ratePerSecond, timeoutMs: LOOP.requestTimeoutMs,
+      maxDurationMs: LOOP.maxDurationMs, maxInFlight: LOOP.maxInFlight, keyPrefix: `${WRITE_PREFIX}/${this.runId}/${loopId}`,
+      readPath: `/kv/${this.probeKey}`,
+    }, 5_000);
+    let outcome: { ok: true; value: T } | { ok: false; error: unknown };
+    try {
+      // A random phase within one request period: the fault does not always land on a request start.
+      await new Promise((r) => setTimeout(r, LOOP.leadMs + Math.random() * (1000 / LOOP.ratePerSecond)));
+      outcome = { ok: true, value: await during() };
+      await new Promise((r) => setTimeout(r, LOOP.tailMs));
+    } catch (error) {
+      outcome = { ok: false, error };
+    }
+    // The loop is always stopped, also when `during` failed.
+    const loop = await this.agent.call({ op: "loop-stop", loopId, drainMs: LOOP.requestTimeoutMs + 1_000 }, LOOP.requestTimeoutMs + 10_000);
+    for (const r of loop.records) if (r.kind === "write" && r.ok && r.key && r.value !== undefined) this.ledger.set(r.key, r.value);
+    if (!outcome.ok) throw outcome.error;
+    return { loop, value: outcome.value };
+  }
+
+  /** Waits until every listed control plane answers `/readyz` 200 directly (not through HAProxy). */
+  async waitReady(cps: readonly LabHost[], timeoutMs: number): Promise<number> {
+    const r = await pollUntil(`/readyz 200 on ${cps.map((c) => c.name).join(", ")}`, async () => {
+      const answers = await Promise.all(cps.map((cp) => this.request(cp.address, "GET", "/readyz", undefined, 2_000)));
+      return answers.every((a) => a.ok) ? true : undefined;
+    }, { timeoutMs, intervalMs: 250 });
+    return r.at;
+  }
+}

@@ -1,0 +1,106 @@
+import { LabError } from "../lib/errors";
+import { mustRun, runAsync, runSync } from "../lib/sh";
+import { pollUntil, sleepSync } from "../lib/time";
+import { NET, NS_PREFIX } from "../settings";
+import { allHosts, LabHost, LabTopology } from "./topology";
+
+/** Throws unless `ns` is a lab namespace: no command of the lab runs in the host's namespace. */
+export function assertLabNs(ns: string): void {
+  if (!ns.startsWith(NS_PREFIX) || !/^[a-z0-9-]+$/.test(ns)) throw new LabError(`refusing to act on namespace "${ns}": not a lab namespace`);
+}
+
+/** argv that runs `argv` inside lab namespace `ns`. */
+export function inNs(ns: string, argv: readonly string[]): string[] {
+  assertLabNs(ns);
+  return ["ip", "netns", "exec", ns, ...argv];
+}
+
+function ip(ns: string, args: readonly string[]): string {
+  assertLabNs(ns);
+  return mustRun("ip", ["-n", ns, ...args]);
+}
+
+function addNamespace(ns: string): void {
+  assertLabNs(ns);
+  mustRun("ip", ["netns", "add", ns]);
+  // IPv4 only: no IPv6 link-local addresses, so every lab packet carries a 198.18.0.0/15 address.
+  const [cmd, ...args] = inNs(ns, ["sh", "-c", "for f in all default; do echo 1 > /proc/sys/net/ipv6/conf/$f/disable_ipv6; done"]);
+  runSync(cmd, args);
+  ip(ns, ["link", "set", "lo", "up"]);
+}
+
+/**
+ * Creates the bridge namespace with `br0`, then one namespace per host joined to it by a veth
+ * pair whose host end is `eth0`. Links are created inside the namespaces: nothing appears in the
+ * host's namespace.
+ */
+export function createNetwork(t: LabTopology): void {
+  addNamespace(t.bridgeNs);
+  ip(t.bridgeNs, ["link", "add", "br0", "type", "bridge"]);
+  ip(t.bridgeNs, ["link", "set", "br0", "up"]);
+  for (const h of allHosts(t)) {
+    addNamespace(h.ns);
+    ip(t.bridgeNs, ["link", "add", h.bridgePort, "type", "veth", "peer", "name", "eth0", "netns", h.ns]);
+    ip(t.bridgeNs, ["link", "set", h.bridgePort, "master", "br0", "up"]);
+    ip(h.ns, ["addr", "add", `${h.address}/${NET.prefix}`, "dev", "eth0"]);
+    ip(h.ns, ["link", "set", "eth0", "up"]);
+  }
+}
+
+/** Names of existing lab namespaces (from this run or a killed one). */
+export function listLabNamespaces(): string[] {
+  const out = runSync("ip", ["netns", "list"]).stdout;
+  return out.split("\n").map((l) => l.trim().split(/\s+/)[0]).filter((n) => n && n.startsWith(NS_PREFIX));
+}
+
+/** Process ids running in lab namespace `ns`. */
+export function pidsIn(ns: string): number[] {
+  assertLabNs(ns);
+  const r = runSync("ip", ["netns", "pids", ns]);
+  return r.stdout.split(/\s+/).filter((s) => /^\d+$/.test(s)).map(Number);
+}
+
+/** Sends `signal` to every process in lab namespace `ns` (the host "loses power"); returns their pids. */
+export function signalNamespace(ns: string, signal: NodeJS.Signals): number[] {
+  const pids = pidsIn(ns);
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+  return pids;
+}
+
+/**
+ * Polls (every 5 ms, bounded) until no process is left in `ns`; returns when. A process leaves
+ * the namespace list only after the kernel has closed its sockets, so from then on nothing in
+ * `ns` accepts connections.
+ */
+export async function waitNamespaceEmpty(ns: string, timeoutMs: number): Promise<number> {
+  assertLabNs(ns);
+  const r = await pollUntil(`every process in ${ns} to exit`, async () => {
+    const out = await runAsync("ip", ["netns", "pids", ns], 2_000);
+    return out.stdout.trim() === "" ? true : undefined;
+  }, { timeoutMs, intervalMs: 5 });
+  return r.at;
+}
+
+/** Kills everything in `ns` (bounded wait for the processes to go) and deletes the namespace. */
+export function deleteNamespace(ns: string): void {
+  for (let i = 0; i < 30 && signalNamespace(ns, "SIGKILL").length > 0; i++) sleepSync(100);
+  runSync("ip", ["netns", "del", ns]);
+}
+
+/** Sets the bridge side of a host's cable up or down (pulling the cable). */
+export async function setCable(t: LabTopology, h: LabHost, up: boolean): Promise<void> {
+  const r = await runAsync("ip", ["-n", t.bridgeNs, "link", "set", h.bridgePort, up ? "up" : "down"]);
+  if (r.code !== 0) throw new LabError(`cannot set ${h.bridgePort} ${up ? "up" : "down"}: ${r.stderr.trim()}`);
+}
+
+/** Removes `address/prefix` from a host's eth0 if present (what a reboot does to a VIP left behind). */
+export async function dropAddress(h: LabHost, cidr: string): Promise<void> {
+  assertLabNs(h.ns);
+  await runAsync("ip", ["-n", h.ns, "addr", "del", cidr, "dev", "eth0"]);
+}

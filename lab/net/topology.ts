@@ -1,0 +1,74 @@
+import { buildSpec } from "../../core/spec/validate";
+import { contains, parseIpv4Cidr } from "../../core/spec/net";
+import { ClusterSpec } from "../../core/spec/types";
+import { LabError } from "../lib/errors";
+import { NET, NS_PREFIX } from "../settings";
+
+/** What a lab host plays. */
+export type LabRole = "lb" | "cp" | "client";
+
+/** One lab host: a network namespace with one interface, `eth0`, on the lab bridge. */
+export interface LabHost {
+  /** Host name, as in the cluster spec (`lb1`, `cp2`, `client`). */
+  readonly name: string;
+  /** Network namespace name (`kha-lab-lb1`). */
+  readonly ns: string;
+  /** Address of `eth0`. */
+  readonly address: string;
+  /** Bridge-side veth name in the bridge namespace. */
+  readonly bridgePort: string;
+  /** What it runs. */
+  readonly role: LabRole;
+}
+
+/** The lab: hosts, the bridge namespace, and the cluster spec the renderers read. */
+export interface LabTopology {
+  /** Namespace holding the bridge `br0`. */
+  readonly bridgeNs: string;
+  /** Load balancers, lb1 then lb2. */
+  readonly lbs: readonly LabHost[];
+  /** Control planes cp1..cpN. */
+  readonly cps: readonly LabHost[];
+  /** Where the client loops run. */
+  readonly client: LabHost;
+  /** The validated spec, built by the program's own `buildSpec`. */
+  readonly spec: ClusterSpec;
+}
+
+const address = (host: number): string => `${NET.base}.${host}`;
+
+function host(name: string, role: LabRole, last: number): LabHost {
+  return { name, ns: `${NS_PREFIX}${name}`, address: address(last), bridgePort: `v-${name}`, role };
+}
+
+/**
+ * The lab layout for `masters` control planes, and its ClusterSpec from the same `buildSpec` a
+ * stack goes through. Every address is checked to lie in 198.18.0.0/15.
+ */
+export function buildTopology(masters: number): LabTopology {
+  const lbs = [1, 2].map((i) => host(`lb${i}`, "lb", NET.lbHostBase + i));
+  const cps = Array.from({ length: masters }, (_, i) => host(`cp${i + 1}`, "cp", NET.cpHostBase + i + 1));
+  const client = host("client", "client", NET.clientHost);
+  const spec = buildSpec({
+    "kubeadm-ha:vip": `${address(NET.vipHost)}/${NET.prefix}`,
+    // The lab never connects over SSH; the key only has to be set for validation.
+    "kubeadm-ha:sshPrivateKey": "lab-unused",
+    "kubeadm-ha:loadBalancers": lbs.map((h) => ({ name: h.name, address: h.address })),
+    "kubeadm-ha:controlPlanes": cps.map((h) => ({ name: h.name, address: h.address })),
+    "kubeadm-ha:workers": [],
+  });
+  const range = parseIpv4Cidr(NET.range);
+  for (const a of [spec.vip, ...[...lbs, ...cps, client].map((h) => h.address)]) {
+    if (!range || !contains(range, a)) throw new LabError(`lab address ${a} is outside ${NET.range}`);
+  }
+  for (const h of [...lbs, ...cps]) {
+    const inSpec = [...spec.loadBalancers, ...spec.controlPlanes].find((s) => s.name === h.name);
+    if (inSpec?.interface !== "eth0") throw new LabError(`spec interface of ${h.name} is ${inSpec?.interface}; the lab names its veth eth0`);
+  }
+  return { bridgeNs: `${NS_PREFIX}br`, lbs, cps, client, spec };
+}
+
+/** Every host namespace of the lab, bridge excluded. */
+export function allHosts(t: LabTopology): LabHost[] {
+  return [...t.lbs, ...t.cps, t.client];
+}

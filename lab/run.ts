@@ -1,0 +1,114 @@
+/**
+ * The local HA lab (`sudo npm run lab [-- --masters 5]`): builds the cluster's load-balancer pair
+ * and control planes in network namespaces, runs the failure drills, prints a table, writes the
+ * JSON report and exits non-zero when a drill misses its bound. See lab/LAB.md.
+ */
+import { isAbsolute, join, resolve } from "node:path";
+import { parseLabArgs } from "./args";
+import { cpHardKill } from "./drills/cp-kill";
+import { gracefulLbStop } from "./drills/lb-graceful";
+import { hardLbFailure } from "./drills/lb-hard";
+import { quorumLoss } from "./drills/quorum";
+import { recovery } from "./drills/recovery";
+import { steadyAndIdle } from "./drills/steady-idle";
+import { quorumOf } from "../core/spec/types";
+import { Lab } from "./lab";
+import { Cleanup, teardown } from "./lib/cleanup";
+import { LabError, messageOf } from "./lib/errors";
+import { acquireLock } from "./lib/lock";
+import { nowMs } from "./lib/time";
+import { LabHost } from "./net/topology";
+import { preflight, versions } from "./preflight";
+import { Check, LabReport, renderTable, writeReport } from "./report";
+import { setUp } from "./setup";
+import { WAIT, WORK_DIR } from "./settings";
+
+const REPO = resolve(__dirname, "..");
+const say = (line: string): void => console.log(line);
+
+/** Drills in order: LB drills while every control plane is up, then control-plane losses. */
+async function drills(lab: Lab, checks: Check[]): Promise<void> {
+  const step = async (name: string, run: () => Promise<Check[]>): Promise<void> => {
+    const t = nowMs();
+    const rows = await run();
+    checks.push(...rows);
+    say(`${rows.every((r) => r.pass) ? "ok  " : "FAIL"} ${name} (${((nowMs() - t) / 1000).toFixed(1)} s)`);
+  };
+  await step("steady state + idle connection", () => steadyAndIdle(lab));
+  await step("graceful LB stop", () => gracefulLbStop(lab));
+  await step("hard LB failure", () => hardLbFailure(lab));
+  const down: LabHost[] = [];
+  const tolerated = quorumOf(lab.topo.cps.length).toleratedFailures;
+  // The first kill hits the etcd leader (worst case); with 5 members the second hits a follower.
+  for (const [i, victim] of lab.topo.cps.slice(0, tolerated).entries()) {
+    const role = i === 0 ? "leader" : "follower";
+    await step(`hard kill of ${victim.name} (etcd ${role})`, () => cpHardKill(lab, victim, down, role));
+    down.push(victim);
+  }
+  let allDown: LabHost[] = down;
+  await step("quorum loss", async () => {
+    const r = await quorumLoss(lab, down);
+    allDown = r.down;
+    return r.checks;
+  });
+  await step("recovery", () => recovery(lab, allDown));
+}
+
+async function main(): Promise<number> {
+  const started = nowMs();
+  const args = parseLabArgs(process.argv.slice(2));
+  const reportPath = isAbsolute(args.report) ? args.report : join(REPO, args.report);
+  preflight();
+  acquireLock();
+  const cleanup = new Cleanup(say);
+  cleanup.install();
+  const leftovers = teardown();
+  if (leftovers.length > 0) say(`lab: removed leftovers of an earlier run: ${leftovers.join("; ")}`);
+  const watchdog = setTimeout(() => {
+    console.error(`lab: watchdog: still running after ${WAIT.watchdogMs / 1000} s, aborting`);
+    cleanup.run("watchdog");
+    process.exit(124);
+  }, WAIT.watchdogMs);
+  watchdog.unref();
+
+  const checks: Check[] = [];
+  const notes: string[] = [
+    "kube-apiserver is played by lab/apiserver-standin.ts (TLS, /readyz tied to its etcd member, etcd-backed /kv); etcd, HAProxy and keepalived are the real Debian daemons running the rendered configs",
+  ];
+  try {
+    const { lab, checks: setupChecks, notes: setupNotes } = await setUp(args.masters, REPO, say);
+    checks.push(...setupChecks);
+    notes.push(...setupNotes);
+    await drills(lab, checks);
+    await lab.agent.stop();
+  } catch (e) {
+    if (!(e instanceof LabError)) console.error(e);
+    checks.push({ drill: "lab run", expectation: "setup and every drill run to the end", measured: `aborted: ${messageOf(e)}`, pass: false, figures: {} });
+  } finally {
+    cleanup.run("end of run");
+    clearTimeout(watchdog);
+  }
+  const report: LabReport = {
+    schema: "kubeadm-ha-lab/1",
+    startedAt: new Date(performance.timeOrigin).toISOString(),
+    durationMs: Math.round(nowMs() - started),
+    masters: args.masters,
+    pass: checks.length > 0 && checks.every((c) => c.pass),
+    checks,
+    versions: versions(),
+    logDir: join(WORK_DIR, "logs"),
+    notes,
+  };
+  writeReport(reportPath, report);
+  say("");
+  say(renderTable(checks));
+  say(`\n${report.pass ? "PASS" : "FAIL"}: ${checks.filter((c) => c.pass).length}/${checks.length} checks in ${(report.durationMs / 1000).toFixed(1)} s; report ${reportPath}; logs ${report.logDir}`);
+  return report.pass ? 0 : 1;
+}
+
+main().then((code) => {
+  process.exitCode = code;
+}, (e: unknown) => {
+  console.error(`lab: ${messageOf(e)}`);
+  process.exitCode = 2;
+});
