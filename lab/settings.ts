@@ -82,10 +82,11 @@ export const BOUNDS = {
   /** HAProxy marks a killed api-server down within fall x inter (4 s) plus one second of slack. */
   markDownMs: 5_000,
   /**
-   * After the etcd leader is killed, every survivor knows a new leader within 2 x election timeout
-   * (followers time out after 1-2 x election timeout) plus 1 s for a split vote.
+   * After the etcd leader is killed, every survivor knows a new leader within two election rounds:
+   * a follower times out 1-2 x election timeout after the last heartbeat, and a split vote (etcd
+   * 3.4 runs without pre-vote by default) costs one more such round.
    */
-  electionMs: 2 * ETCD_ELECTION_TIMEOUT_MS + 1_000,
+  electionMs: 2 * 2 * ETCD_ELECTION_TIMEOUT_MS,
   /** A survivor may still answer 503 this long after the new leader is known (heartbeat, forwarding). */
   electionSlackMs: 250,
   /** VIP on the peer after SIGTERM to the active keepalived (priority-0 advert). */

@@ -32,9 +32,9 @@ export function haproxyConfig(spec: Pick<ClusterSpec, "apiPort" | "controlPlanes
       directives: [
         "log stdout format raw local0 info",
         "maxconn 20000",
-        // maxconn 20000 needs ~40k file descriptors. HAProxy >= 2.3 refuses to start when it cannot
-        // raise its FD limit that far (strict-limits is the default); where the hard limit is lower
-        // (containers, LXC, the lab's sandbox at 20000) it now starts with a warning instead.
+        // maxconn 20000 needs ~40k file descriptors. HAProxy 2.6 refuses to start when it cannot
+        // raise its FD limit that far (strict-limits is on by default); where the hard limit is
+        // lower (containers, LXC, the lab's sandbox at 20000) it starts with a warning instead.
         "no strict-limits",
         "stats socket /run/haproxy/admin.sock mode 660 level admin",
       ],

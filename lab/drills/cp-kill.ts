@@ -66,7 +66,7 @@ export async function cpHardKill(lab: Lab, victim: LabHost, down: readonly LabHo
     figures: { sent: s.sent, noAnswer: noAnswer.length, lostAtLb: lbLost.length, openAtKill: open, killMs: Math.round(killed - t0), noAnswerStartsMs: offsets(noAnswer, t0) || null, maxLatencyMs: s.maxLatencyMs },
   }, role === "leader" ? {
     drill: label,
-    expectation: `${victim.name} led etcd (moved there first: worst case). Survivors know a new leader within 2 x ${ETCD_ELECTION_TIMEOUT_MS} ms + 1 s = ${BOUNDS.electionMs} ms; 503s only for requests started before that; writes go on (${members - lost} of ${members} members, quorum ${q.quorum})`,
+    expectation: `${victim.name} led etcd (moved there first: worst case). Survivors know a new leader within two election rounds (2 x 2 x ${ETCD_ELECTION_TIMEOUT_MS} ms = ${BOUNDS.electionMs} ms); 503s only for requests started before that; writes go on (${members - lost} of ${members} members, quorum ${q.quorum})`,
     measured: `new leader known after ${electionMs ?? "NEVER"} ms; ${answered503.length} answered 503${answered503.length ? ` (${reasons(answered503)})` : ""}, ${lateEtcd.length} started later; ${writesAfter} writes acknowledged after the kill`,
     pass: electionMs !== null && electionMs <= BOUNDS.electionMs && lateEtcd.length === 0 && writesAfter > 0,
     figures: { role, electionMs, answered503: answered503.length, answered503StartsMs: offsets(answered503, t0) || null, after503Window: lateEtcd.length, writesAfterKill: writesAfter, failedTotal: s.failed },
