@@ -31,11 +31,9 @@ export function haproxyConfig(spec: Pick<ClusterSpec, "apiPort" | "controlPlanes
       header: "global",
       directives: [
         "log stdout format raw local0 info",
-        "maxconn 20000",
-        // maxconn 20000 needs ~40k file descriptors. HAProxy 2.6 refuses to start when it cannot
-        // raise its FD limit that far (strict-limits is on by default); where the hard limit is
-        // lower (containers, LXC, the lab's sandbox at 20000) it starts with a warning instead.
-        "no strict-limits",
+        // ~2 file descriptors per connection: 8000 fits a 20000 FD hard limit (containers, the lab)
+        // with strict-limits kept on, and is far above what kubelets and clients open (a few per node).
+        "maxconn 8000",
         "stats socket /run/haproxy/admin.sock mode 660 level admin",
       ],
     },
