@@ -13,15 +13,26 @@ export interface CommandResult {
   readonly stderr: string;
 }
 
+/** Options of {@link runSync} and {@link mustRun}. */
+export interface RunOptions {
+  /** Text fed on stdin. */
+  readonly input?: string;
+  /** Kill the command after this long (default 15 s). */
+  readonly timeoutMs?: number;
+  /** Extra environment variables. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 /** Runs a command synchronously (no shell) with a time limit; never throws for a non-zero exit. */
-export function runSync(cmd: string, args: readonly string[], opts: { input?: string; timeoutMs?: number } = {}): CommandResult {
-  const r = spawnSync(cmd, args, { input: opts.input, encoding: "utf8", timeout: opts.timeoutMs ?? 15_000 });
+export function runSync(cmd: string, args: readonly string[], opts: RunOptions = {}): CommandResult {
+  const env = opts.env ? { ...process.env, ...opts.env } : undefined;
+  const r = spawnSync(cmd, args, { input: opts.input, encoding: "utf8", timeout: opts.timeoutMs ?? 15_000, env });
   if (r.error && (r.error as NodeJS.ErrnoException).code === "ENOENT") throw new LabError(`${cmd} is not installed`);
   return { code: r.status, signal: r.signal, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
 
 /** Runs a command synchronously and returns its stdout; throws a {@link LabError} with its stderr when it fails. */
-export function mustRun(cmd: string, args: readonly string[], opts: { input?: string; timeoutMs?: number } = {}): string {
+export function mustRun(cmd: string, args: readonly string[], opts: RunOptions = {}): string {
   const r = runSync(cmd, args, opts);
   if (r.code !== 0) {
     throw new LabError(`${cmd} ${args.join(" ")} failed (${r.code ?? r.signal}): ${(r.stderr || r.stdout).trim()}`);
