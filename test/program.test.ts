@@ -157,3 +157,15 @@ test("minimal diffs: adding control planes changes nothing on existing workers",
     if (name.startsWith("worker")) assert.equal(after.get(name), inputs, name);
   }
 });
+
+test("a pinned hostKey and a bastion reach every connection of that host", async () => {
+  const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPinnedHostKeyForCp2";
+  const controlPlanes = spec.controlPlanes.map((c) => ({ name: c.name, address: c.address, ...(c.name === "cp2" ? { hostKey: key } : {}) }));
+  const run = await runCluster(buildSpec(exampleWith({ controlPlanes, bastion: { host: "203.0.113.5", port: 2222 } })));
+  for (const c of commandsOf(run).values()) {
+    const connection = plain(c.inputs.connection) as { hostKey?: string; proxy?: { host: string; port: number; user: string } };
+    const runsOn = run.cluster.plan.steps.find((s) => s.id === c.name)?.runsOn;
+    assert.equal(connection.hostKey, runsOn === "cp2" ? key : undefined, c.name);
+    assert.deepEqual([connection.proxy?.host, connection.proxy?.port, connection.proxy?.user], ["203.0.113.5", 2222, "ubuntu"], c.name);
+  }
+});
