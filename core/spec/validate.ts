@@ -145,24 +145,8 @@ function checkSemantics(c: RawConfig, context: SpecContext & { region?: string; 
   const controlPlanes = layout?.controlPlanes ?? (isAws ? [] : hosts("controlPlane", c.controlPlanes));
   const workers = layout?.workers ?? (isAws ? [] : hosts("worker", c.workers));
 
-  const cpCount = controlPlanes.length;
-  if (isAws) {
-    // Counts, modes and networks were checked by awsLayout.
-  } else if (cpCount === 0) {
-    bad(["controlPlanes"], "is empty; give an odd number of hosts (3 or 5 for HA, 1 for a test cluster)");
-  } else if (cpCount % 2 === 0) {
-    const q = quorumOf(cpCount);
-    bad(["controlPlanes"], `has ${cpCount} hosts; etcd quorum is floor(N/2)+1 = ${q.quorum}, so ${cpCount} tolerate ${q.toleratedFailures} failure(s), no more than ${cpCount - 1}: use ${cpCount - 1} or ${cpCount + 1}`);
-  } else if (cpCount === 1) {
-    warnings.push("controlPlanes has 1 host: this cluster is NOT highly available (losing it loses the API and etcd); use 3 or 5");
-  }
-  if (isAws) {
-    // The LB pair is created (or replaced by an NLB) by the program.
-  } else if (loadBalancers.length === 1) {
-    warnings.push("loadBalancers has 1 host: the VIP has no standby, so losing it loses the API endpoint; use 2");
-  } else if (loadBalancers.length !== 2) {
-    bad(["loadBalancers"], `has ${loadBalancers.length} hosts; give exactly 2 (the keepalived pair), or 1 for a test cluster`);
-  }
+  // On aws, awsLayout checked counts and modes: the program creates the hosts.
+  if (!isAws) checkBareMetalCounts(controlPlanes.length, loadBalancers.length, bad, warnings);
 
   // Names and addresses must be unique across every role.
   const all = [...loadBalancers, ...controlPlanes, ...workers];
@@ -244,6 +228,23 @@ function checkSemantics(c: RawConfig, context: SpecContext & { region?: string; 
       warnings,
     },
   };
+}
+
+/** Odd control-plane count (quorum), exactly two LBs; one of either is allowed with a warning. */
+function checkBareMetalCounts(cpCount: number, lbCount: number, bad: (path: PropertyKey[], message: string) => void, warnings: string[]): void {
+  if (cpCount === 0) {
+    bad(["controlPlanes"], "is empty; give an odd number of hosts (3 or 5 for HA, 1 for a test cluster)");
+  } else if (cpCount % 2 === 0) {
+    const q = quorumOf(cpCount);
+    bad(["controlPlanes"], `has ${cpCount} hosts; etcd quorum is floor(N/2)+1 = ${q.quorum}, so ${cpCount} tolerate ${q.toleratedFailures} failure(s), no more than ${cpCount - 1}: use ${cpCount - 1} or ${cpCount + 1}`);
+  } else if (cpCount === 1) {
+    warnings.push("controlPlanes has 1 host: this cluster is NOT highly available (losing it loses the API and etcd); use 3 or 5");
+  }
+  if (lbCount === 1) {
+    warnings.push("loadBalancers has 1 host: the VIP has no standby, so losing it loses the API endpoint; use 2");
+  } else if (lbCount !== 2) {
+    bad(["loadBalancers"], `has ${lbCount} hosts; give exactly 2 (the keepalived pair), or 1 for a test cluster`);
+  }
 }
 
 function checkRange(bad: (path: PropertyKey[], message: string) => void, path: PropertyKey[], value: number, min: number, max: number): void {
