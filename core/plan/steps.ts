@@ -220,7 +220,3 @@ export function buildPlan(spec: ClusterSpec): Plan {
   return { steps };
 }
 
-/** Steps whose commands run on one host, in plan order. */
-export function stepsRunningOn(plan: Plan, host: string): PlanStep[] {
-  return plan.steps.filter((s) => s.runsOn === host);
-}
