@@ -13,9 +13,7 @@ if [ -f /etc/kubernetes/admin.conf ]; then
 fi
 read_secret BOOTSTRAP_TOKEN '^[a-z0-9]{6}\.[a-z0-9]{16}$'
 read_secret CERTIFICATE_KEY '^[a-f0-9]{64}$'
-config=${INIT_CONFIG//"$TOKEN_PLACEHOLDER"/$BOOTSTRAP_TOKEN}
-config=${config//"$CERT_KEY_PLACEHOLDER"/$CERTIFICATE_KEY}
-config_file=$(write_secret_file "$config")
+secret_config_file "$INIT_CONFIG" "$TOKEN_PLACEHOLDER" "$BOOTSTRAP_TOKEN" "$CERT_KEY_PLACEHOLDER" "$CERTIFICATE_KEY"
 run_logged /var/log/kubeadm-ha/kubeadm-init.log "$BOOTSTRAP_TOKEN" "$CERTIFICATE_KEY" -- \
-  kubeadm init --config "$config_file" --upload-certs --skip-token-print --skip-certificate-key-print
+  kubeadm init --config "$SECRET_FILE" --upload-certs --skip-token-print --skip-certificate-key-print
 echo "kubeadm init: done on $(hostname)"

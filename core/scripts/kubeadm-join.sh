@@ -16,14 +16,10 @@ if [ -f /etc/kubernetes/kubelet.conf ]; then
 fi
 read_secret BOOTSTRAP_TOKEN '^[a-z0-9]{6}\.[a-z0-9]{16}$'
 read_secret CA_CERT_HASH '^sha256:[a-f0-9]{64}$'
-config=${JOIN_CONFIG//"$TOKEN_PLACEHOLDER"/$BOOTSTRAP_TOKEN}
-config=${config//"$CA_HASH_PLACEHOLDER"/$CA_CERT_HASH}
 CERTIFICATE_KEY=""
-if [ "$ROLE" = "controlPlane" ]; then
-  read_secret CERTIFICATE_KEY '^[a-f0-9]{64}$'
-  config=${config//"$CERT_KEY_PLACEHOLDER"/$CERTIFICATE_KEY}
-fi
-config_file=$(write_secret_file "$config")
+if [ "$ROLE" = "controlPlane" ]; then read_secret CERTIFICATE_KEY '^[a-f0-9]{64}$'; fi
+secret_config_file "$JOIN_CONFIG" "$TOKEN_PLACEHOLDER" "$BOOTSTRAP_TOKEN" "$CA_HASH_PLACEHOLDER" "$CA_CERT_HASH" \
+  "$CERT_KEY_PLACEHOLDER" "$CERTIFICATE_KEY"
 run_logged /var/log/kubeadm-ha/kubeadm-join.log "$BOOTSTRAP_TOKEN" "$CERTIFICATE_KEY" -- \
-  kubeadm join --config "$config_file"
+  kubeadm join --config "$SECRET_FILE"
 echo "kubeadm join: $(hostname) joined as ${ROLE}"

@@ -16,9 +16,7 @@ read_secret BOOTSTRAP_TOKEN '^[a-z0-9]{6}\.[a-z0-9]{16}$'
 read_secret CERTIFICATE_KEY '^[a-f0-9]{64}$'
 refresh_bootstrap_token
 # The key travels inside the 0600 config (certificateKey), not as --certificate-key.
-config=${INIT_CONFIG//"$TOKEN_PLACEHOLDER"/$BOOTSTRAP_TOKEN}
-config=${config//"$CERT_KEY_PLACEHOLDER"/$CERTIFICATE_KEY}
-config_file=$(write_secret_file "$config")
+secret_config_file "$INIT_CONFIG" "$TOKEN_PLACEHOLDER" "$BOOTSTRAP_TOKEN" "$CERT_KEY_PLACEHOLDER" "$CERTIFICATE_KEY"
 run_logged /var/log/kubeadm-ha/join-material.log "$BOOTSTRAP_TOKEN" "$CERTIFICATE_KEY" -- \
-  kubeadm init phase upload-certs --upload-certs --config "$config_file" --skip-certificate-key-print
+  kubeadm init phase upload-certs --upload-certs --config "$SECRET_FILE" --skip-certificate-key-print
 echo "control-plane certificates uploaded on $(hostname)"

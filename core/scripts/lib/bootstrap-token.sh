@@ -4,9 +4,9 @@
 # file so it never appears on a command line. Applying it again only moves the expiry.
 # Needs lib/secrets.sh, BOOTSTRAP_TOKEN and TOKEN_TTL_HOURS.
 refresh_bootstrap_token() {
-  local token_id=${BOOTSTRAP_TOKEN%%.*} token_secret=${BOOTSTRAP_TOKEN#*.} expiration token_file attempt
+  local token_id=${BOOTSTRAP_TOKEN%%.*} token_secret=${BOOTSTRAP_TOKEN#*.} expiration attempt
   expiration=$(date -u -d "+${TOKEN_TTL_HOURS} hours" +%Y-%m-%dT%H:%M:%SZ)
-  token_file=$(write_secret_file "$(cat <<MANIFEST
+  secret_config_file "$(cat <<MANIFEST
 apiVersion: v1
 kind: Secret
 metadata:
@@ -21,9 +21,9 @@ stringData:
   usage-bootstrap-signing: "true"
   auth-extra-groups: "system:bootstrappers:kubeadm:default-node-token"
 MANIFEST
-)")
+)"
   for attempt in 1 2 3 4 5; do
-    if run_logged /var/log/kubeadm-ha/join-material.log "$BOOTSTRAP_TOKEN" -- kubectl apply -f "$token_file"; then
+    if run_logged /var/log/kubeadm-ha/join-material.log "$BOOTSTRAP_TOKEN" -- kubectl apply -f "$SECRET_FILE"; then
       echo "bootstrap token valid until ${expiration}"
       return 0
     fi

@@ -19,13 +19,20 @@ read_secret() {
   printf -v "$1" '%s' "$value"
 }
 
-# write_secret_file TEXT: writes TEXT to a fresh 0600 file, prints its path, removes it on exit.
-write_secret_file() {
-  local file
-  file=$(mktemp /etc/kubernetes/kubeadm-ha/config.XXXXXX)
-  SECRET_FILES+=("$file")
-  printf '%s\n' "$1" >"$file"
-  printf '%s' "$file"
+# secret_config_file TEXT [PLACEHOLDER VALUE]...: replaces each placeholder in TEXT (bash
+# expansion, never a command line), writes the result to a fresh 0600 file that the EXIT trap
+# removes, and leaves its path in SECRET_FILE. Call it directly, not in $(...): a subshell would
+# register the file with its own copy of SECRET_FILES and the file would outlive the script.
+secret_config_file() {
+  local text=$1
+  shift
+  while [ "$#" -ge 2 ]; do
+    text=${text//"$1"/"$2"}
+    shift 2
+  done
+  SECRET_FILE=$(mktemp /etc/kubernetes/kubeadm-ha/config.XXXXXX)
+  SECRET_FILES+=("$SECRET_FILE")
+  printf '%s\n' "$text" >"$SECRET_FILE"
 }
 
 # run_logged LOG SECRET... -- CMD...: runs CMD with output in a root-only LOG; on failure shows
