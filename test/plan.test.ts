@@ -112,7 +112,7 @@ test("a node added later gets fresh join material: token refreshed, and certs re
   assert.match(byId.get("cp2-join-material")?.script ?? "", /kubeadm init phase upload-certs --upload-certs --config/);
   assert.doesNotMatch(byId.get("worker1-join-material")?.script ?? "", /upload-certs/);
   for (const id of ["cp2-join-material", "worker1-join-material"]) {
-    assert.match(byId.get(id)?.script ?? "", /kubectl apply -f "\$token_file"/);
+    assert.match(byId.get(id)?.script ?? "", /kubectl apply -f "\$SECRET_FILE"/);
     assert.match(byId.get(id)?.script ?? "", /^refresh_bootstrap_token$/m);
   }
 });
