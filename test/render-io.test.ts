@@ -1,7 +1,6 @@
-import { after, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { MARKER_FILE, OutDirError, replaceTree } from "../core/render/outDir";
@@ -11,16 +10,9 @@ import { ConfigError } from "../core/spec/problems";
 import { buildSpec } from "../core/spec/validate";
 import { exampleWith, hosts, ROOT, stackConfig } from "./support/stack";
 import { readTree } from "./support/tree";
+import { tempDirs } from "./support/tools";
 
-const temps: string[] = [];
-const tempDir = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), "kubeadm-ha-render-io-"));
-  temps.push(dir);
-  return dir;
-};
-after(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs("kubeadm-ha-render-io-");
 const dev = renderPlan("dev", buildSpec(stackConfig("dev")));
 
 test("out dir: a re-render replaces the renderer's files, stale ones included", () => {

@@ -1,8 +1,7 @@
-import { after, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { buildPlan } from "../core/plan/steps";
@@ -15,18 +14,11 @@ import { ALL_PLACEHOLDERS, SECRETS } from "../core/render/secrets";
 import { buildSpec } from "../core/spec/validate";
 import { exampleWith, hosts, ROOT, stackConfig } from "./support/stack";
 import { diffTrees, readTree } from "./support/tree";
+import { tempDirs } from "./support/tools";
 
 const spec = buildSpec(stackConfig("dev"));
 const tree = renderPlan("dev", spec);
-const temps: string[] = [];
-const tempDir = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), "kubeadm-ha-render-"));
-  temps.push(dir);
-  return dir;
-};
-after(() => {
-  for (const dir of temps) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs("kubeadm-ha-render-");
 
 /** Runs the CLI in this process; returns exit code and what it printed. */
 function cli(args: string[]): { code: number; out: string; err: string } {

@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { after } from "node:test";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -40,4 +41,17 @@ export function missingTool(...commands: string[]): string | undefined {
   const reason = `not installed: ${missing.join(", ")} (apt-get install ${missing.join(" ")})`;
   if (process.env.KUBEADM_HA_REQUIRE_TOOLS === "1") throw new Error(`required tool ${reason}`);
   return reason;
+}
+
+/** A maker of fresh temp folders named `<prefix>XXXXXX`, all removed when the test file ends. */
+export function tempDirs(prefix: string): () => string {
+  const made: string[] = [];
+  after(() => {
+    for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  });
+  return () => {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    made.push(dir);
+    return dir;
+  };
 }
