@@ -1,10 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { AwsHosts } from "./components/aws/awsHosts";
+import { AwsHosts } from "./components/aws/aws-hosts";
 import { Cluster } from "./components/cluster";
-import { CONFIG_NAMESPACE } from "./core/spec/keys";
-import { ExistingSubnet } from "./core/spec/aws";
-import { buildSpec } from "./core/spec/validate";
+import { CONFIG_NAMESPACE } from "./core/config/keys";
+import { ExistingSubnet } from "./core/config/aws";
+import { buildSpec } from "./core/config/build-spec";
 
 /** Looks up the CIDRs of existing subnets (aws with vpcId): lookups, not resources. */
 async function existingSubnets(config: Record<string, string>): Promise<ExistingSubnet[] | undefined> {

@@ -1,13 +1,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { types } from "@pulumi/command";
 import { buildPlan, Plan } from "../core/plan/steps";
-import { ClusterSpec, QuorumFigures, quorumOf, Role } from "../core/spec/types";
-import { HostSource } from "./aws/awsHosts";
+import { ClusterSpec, QuorumFigures, quorumOf, Role } from "../core/config/types";
+import { HostSource } from "./aws/aws-hosts";
 import { connectionFor } from "./connection";
-import { ControlPlane } from "./controlPlane";
-import { JoinSecrets } from "./joinSecrets";
-import { LoadBalancer } from "./loadBalancer";
-import { StepRunner } from "./stepRunner";
+import { ControlPlane } from "./control-plane";
+import { JoinSecrets } from "./join-secrets";
+import { LoadBalancer } from "./load-balancer";
+import { StepRunner } from "./step-runner";
 import { Workers } from "./workers";
 
 /** Arguments of {@link Cluster}. */

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { types } from "@pulumi/command";
-import { HostSpec, SshSpec } from "../core/spec/types";
+import { HostSpec, SshSpec } from "../core/config/types";
 
 /** SSH connection of one host: user, port and key from config, optional bastion and pinned host key. */
 export function connectionFor(host: HostSpec, ssh: SshSpec, privateKey: pulumi.Output<string>, address?: pulumi.Input<string>): types.input.remote.ConnectionArgs {

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Plan } from "../core/plan/steps";
-import { ClusterSpec } from "../core/spec/types";
-import { runStepsFor } from "./runSteps";
-import { StepRunner } from "./stepRunner";
+import { ClusterSpec } from "../core/config/types";
+import { runStepsFor } from "./run-steps";
+import { StepRunner } from "./step-runner";
 
 /** Arguments of {@link Workers}. */
 export interface WorkersArgs {

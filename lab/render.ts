@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
-import { haproxyConfig, renderHaproxy } from "../core/plan/haproxy";
-import { CHECK_SCRIPT_PATH, keepalivedConfig, renderKeepalived } from "../core/plan/keepalived";
-import { renderScript } from "../core/plan/template";
+import { haproxyConfig, serialiseHaproxy } from "../core/plan/haproxy";
+import { CHECK_SCRIPT_PATH, keepalivedConfig, serialiseKeepalived } from "../core/plan/keepalived";
+import { fillTemplate } from "../core/plan/template";
 import { LabTopology } from "./net/topology";
 
 /** The load-balancer files exactly as the program renders them for a deployment. */
@@ -27,11 +27,11 @@ export function renderLbFiles(t: LabTopology, authPass: string = randomAuthPass(
   const [a, b] = spec.loadBalancers;
   const keepalivedConf = new Map(spec.loadBalancers.map((self, index) => [
     self.name,
-    renderKeepalived(keepalivedConfig(spec, { self, peer: index === 0 ? b : a, index, authPass })),
+    serialiseKeepalived(keepalivedConfig(spec, { self, peer: index === 0 ? b : a, index, authPass })),
   ]));
   return {
-    haproxyCfg: renderHaproxy(haproxyConfig(spec)),
+    haproxyCfg: serialiseHaproxy(haproxyConfig(spec)),
     keepalivedConf,
-    checkScript: { path: CHECK_SCRIPT_PATH, content: renderScript("check-apiserver-frontend", { API_PORT: spec.apiPort }) },
+    checkScript: { path: CHECK_SCRIPT_PATH, content: fillTemplate("check-apiserver-frontend", { API_PORT: spec.apiPort }) },
   };
 }

@@ -11,7 +11,7 @@ import { hardLbFailure } from "./drills/lb-hard";
 import { quorumLoss } from "./drills/quorum";
 import { recovery } from "./drills/recovery";
 import { steadyAndIdle } from "./drills/steady-idle";
-import { quorumOf } from "../core/spec/types";
+import { quorumOf } from "../core/config/types";
 import { Lab } from "./lab";
 import { Cleanup, teardown } from "./lib/cleanup";
 import { LabError, messageOf } from "./lib/errors";

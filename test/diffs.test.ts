@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { installMocks } from "./support/mocks";
 import { runCluster } from "./support/program";
-import { buildSpec } from "../core/spec/validate";
+import { buildSpec } from "../core/config/build-spec";
 import { exampleWith, hosts } from "./support/stack";
 
 installMocks(["cp1", "cp2", "cp3", "worker1", "worker2", "worker3"]);

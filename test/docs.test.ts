@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CONFIG_KEYS } from "../core/spec/keys";
+import { CONFIG_KEYS } from "../core/config/keys";
 import { ROOT } from "./support/stack";
 
 const readme = readFileSync(join(ROOT, "README.md"), "utf8");

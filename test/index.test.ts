@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError } from "../core/spec/problems";
+import { ConfigError } from "../core/config/problems";
 import { FAKE, installMocks, recorded, settle, valueOf } from "./support/mocks";
 import { exampleWith, hosts } from "./support/stack";
 

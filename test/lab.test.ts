@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { haproxyConfig, renderHaproxy } from "../core/plan/haproxy";
+import { haproxyConfig, serialiseHaproxy } from "../core/plan/haproxy";
 import { CHECK_SCRIPT_PATH } from "../core/plan/keepalived";
 import { parseLabArgs } from "../lab/args";
 import { failuresOutside, summarize } from "../lab/drills/analysis";
@@ -45,7 +45,7 @@ test("lab topology: namespaces prefixed, every address in 198.18.0.0/15, spec fr
 test("lab renders the LB files with the program's renderers, not copies", () => {
   const t = buildTopology(3);
   const files = renderLbFiles(t, "Ab3dEf7h");
-  assert.equal(files.haproxyCfg, renderHaproxy(haproxyConfig(t.spec)));
+  assert.equal(files.haproxyCfg, serialiseHaproxy(haproxyConfig(t.spec)));
   assert.equal(files.checkScript.path, CHECK_SCRIPT_PATH);
   const lb1 = files.keepalivedConf.get("lb1") ?? "";
   const lb2 = files.keepalivedConf.get("lb2") ?? "";

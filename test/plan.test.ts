@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildPlan, Plan, PlanStep } from "../core/plan/steps";
 import { sudoWrap } from "../core/plan/sudo";
-import { buildSpec } from "../core/spec/validate";
+import { buildSpec } from "../core/config/build-spec";
 import { exampleWith, hosts, stackConfig } from "./support/stack";
 import { check, missingTool } from "./support/tools";
 

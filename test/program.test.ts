@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { FAKE, installMocks, SECRET_SIG, valueOf } from "./support/mocks";
 import { commandsOf, runCluster } from "./support/program";
-import { buildSpec } from "../core/spec/validate";
+import { buildSpec } from "../core/config/build-spec";
 import { exampleWith, hosts, stackConfig } from "./support/stack";
 
 installMocks();

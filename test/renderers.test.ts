@@ -2,12 +2,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { parseAllDocuments } from "yaml";
-import { haproxyConfig, renderHaproxy } from "../core/plan/haproxy";
-import { keepalivedConfig, NOTIFY_SCRIPT_PATH, renderKeepalived, SCRIPT_USER } from "../core/plan/keepalived";
-import { initConfigYaml, joinConfigYaml, PLACEHOLDERS } from "../core/plan/kubeadm";
-import { renderScript } from "../core/plan/template";
-import { ClusterSpec } from "../core/spec/types";
-import { buildSpec } from "../core/spec/validate";
+import { haproxyConfig, serialiseHaproxy } from "../core/plan/haproxy";
+import { keepalivedConfig, NOTIFY_SCRIPT_PATH, serialiseKeepalived, SCRIPT_USER } from "../core/plan/keepalived";
+import { serialiseInitConfig, serialiseJoinConfig, PLACEHOLDERS } from "../core/plan/kubeadm";
+import { fillTemplate } from "../core/plan/template";
+import { ClusterSpec } from "../core/config/types";
+import { buildSpec } from "../core/config/build-spec";
 import { assertGolden } from "./support/golden";
 import { withInterfaceNamespace } from "./support/netns";
 import { exampleWith, hosts, stackConfig } from "./support/stack";
@@ -15,14 +15,14 @@ import { check, isRoot, missingTool, tempFile } from "./support/tools";
 
 const example = buildSpec(stackConfig("dev"));
 const keepalivedFor = (spec: ClusterSpec, index: number, authPass = "Ab3dEf7h"): string =>
-  renderKeepalived(keepalivedConfig(spec, { self: spec.loadBalancers[index], peer: spec.loadBalancers[1 - index], index, authPass }));
+  serialiseKeepalived(keepalivedConfig(spec, { self: spec.loadBalancers[index], peer: spec.loadBalancers[1 - index], index, authPass }));
 
 test("haproxy.cfg of the example stack matches its golden file", () => {
-  assertGolden("haproxy.cfg", renderHaproxy(haproxyConfig(example)));
+  assertGolden("haproxy.cfg", serialiseHaproxy(haproxyConfig(example)));
 });
 
 test("haproxy.cfg: TLS /readyz checks, quick detection, redispatch and a tunnel timeout", () => {
-  const cfg = renderHaproxy(haproxyConfig(example));
+  const cfg = serialiseHaproxy(haproxyConfig(example));
   for (const line of ["mode tcp", "option redispatch", "retries 3", "timeout tunnel 1h", "http-check send meth GET uri /readyz", "http-check connect ssl", "inter 2s fall 2 rise 2", "bind :6443"]) {
     assert.ok(cfg.includes(line), `missing ${line}`);
   }
@@ -35,7 +35,7 @@ for (const cps of [1, 3, 5]) {
     const why = missingTool("haproxy");
     if (why) return t.skip(why);
     const spec = buildSpec(exampleWith({ controlPlanes: hosts("cp", cps, "192.168.1", 101), apiPort: 8443 }));
-    const r = check("haproxy", ["-c", "-f", tempFile("haproxy.cfg", renderHaproxy(haproxyConfig(spec)))]);
+    const r = check("haproxy", ["-c", "-f", tempFile("haproxy.cfg", serialiseHaproxy(haproxyConfig(spec)))]);
     assert.equal(r.status, 0, r.output);
   });
 }
@@ -43,7 +43,7 @@ for (const cps of [1, 3, 5]) {
 test("haproxy -c rejects a broken config (the check can fail)", (t) => {
   const why = missingTool("haproxy");
   if (why) return t.skip(why);
-  const broken = renderHaproxy(haproxyConfig(example)).replace("balance leastconn", "balance nosuchalgo");
+  const broken = serialiseHaproxy(haproxyConfig(example)).replace("balance leastconn", "balance nosuchalgo");
   assert.notEqual(check("haproxy", ["-c", "-f", tempFile("haproxy.cfg", broken)]).status, 0);
 });
 
@@ -90,7 +90,7 @@ test("keepalived -t accepts both LBs' configs in a namespace that has their inte
     assert.ok(r.ok, `${lb.name}: ${r.output}`);
   }
   const aws = buildSpec(stackConfig("aws-example"));
-  const awsConf = renderKeepalived(keepalivedConfig(aws, { self: aws.loadBalancers[0], peer: aws.loadBalancers[1], index: 0, authPass: "Ab3dEf7h", notifyMaster: NOTIFY_SCRIPT_PATH }));
+  const awsConf = serialiseKeepalived(keepalivedConfig(aws, { self: aws.loadBalancers[0], peer: aws.loadBalancers[1], index: 0, authPass: "Ab3dEf7h", notifyMaster: NOTIFY_SCRIPT_PATH }));
   const awsCheck = keepalivedCheck(aws.loadBalancers[0].privateAddress, awsConf, "ens5");
   assert.ok(awsCheck.ok, `aws lb1: ${awsCheck.output}`);
   const bad = keepalivedFor(example, 0).replace("auth_type PASS", "auth_type NOPE");
@@ -98,7 +98,7 @@ test("keepalived -t accepts both LBs' configs in a namespace that has their inte
 });
 
 test("kubeadm init config: v1beta4 golden, endpoint, advertise address, subnets, placeholders for secrets", () => {
-  const yaml = initConfigYaml(example);
+  const yaml = serialiseInitConfig(example);
   assertGolden("kubeadm-init-v1beta4.yaml", yaml);
   const docs = parseAllDocuments(yaml).map((d) => d.toJS() as Record<string, unknown>);
   assert.deepEqual(docs.map((d) => d.kind), ["InitConfiguration", "ClusterConfiguration", "KubeletConfiguration"]);
@@ -111,15 +111,15 @@ test("kubeadm init config: v1beta4 golden, endpoint, advertise address, subnets,
 });
 
 test("kubeadm init config for 1.30 uses v1beta3 with map-style extra args", () => {
-  const yaml = initConfigYaml(buildSpec(exampleWith({ kubernetesVersion: "1.30.9" })));
+  const yaml = serialiseInitConfig(buildSpec(exampleWith({ kubernetesVersion: "1.30.9" })));
   assertGolden("kubeadm-init-v1beta3.yaml", yaml);
   assert.match(yaml, /apiVersion: kubeadm.k8s.io\/v1beta3/);
   assert.match(yaml, /kubeletExtraArgs:\n\s+node-ip: 192.168.1.101/);
 });
 
 test("kubeadm join configs: control plane carries certificateKey and its own advertise address, worker does not", () => {
-  const cp2 = joinConfigYaml(example, example.controlPlanes[1]);
-  const w1 = joinConfigYaml(example, example.workers[0]);
+  const cp2 = serialiseJoinConfig(example, example.controlPlanes[1]);
+  const w1 = serialiseJoinConfig(example, example.workers[0]);
   assertGolden("kubeadm-join-cp2.yaml", cp2);
   assertGolden("kubeadm-join-worker1.yaml", w1);
   assert.match(cp2, /advertiseAddress: 192.168.1.102/);
@@ -133,13 +133,13 @@ test("kubeadm join configs: control plane carries certificateKey and its own adv
 });
 
 test("external etcd puts the endpoints and client cert paths in ClusterConfiguration", () => {
-  const yaml = initConfigYaml(buildSpec(exampleWith({ externalEtcdEndpoints: ["https://192.168.1.21:2379", "https://192.168.1.22:2379", "https://192.168.1.23:2379"] })));
+  const yaml = serialiseInitConfig(buildSpec(exampleWith({ externalEtcdEndpoints: ["https://192.168.1.21:2379", "https://192.168.1.22:2379", "https://192.168.1.23:2379"] })));
   assert.match(yaml, /external:\n\s+endpoints:\n\s+- https:\/\/192.168.1.21:2379/);
   assert.doesNotMatch(yaml, /dataDir/);
 });
 
 test("script templates refuse missing or unexpected variables", () => {
-  assert.throws(() => renderScript("wait-vip", { VIP: "1.2.3.4" }), /missing variables \[API_PORT, ATTEMPTS\]/);
-  assert.throws(() => renderScript("read-kubeconfig", { EXTRA: "x" }), /unexpected \[EXTRA\]/);
-  assert.match(renderScript("wait-vip", { VIP: "1.2.3.4", API_PORT: 6443, ATTEMPTS: 3 }), /^VIP='1\.2\.3\.4'$/m);
+  assert.throws(() => fillTemplate("wait-vip", { VIP: "1.2.3.4" }), /missing variables \[API_PORT, ATTEMPTS\]/);
+  assert.throws(() => fillTemplate("admin-kubeconfig", { EXTRA: "x" }), /unexpected \[EXTRA\]/);
+  assert.match(fillTemplate("wait-vip", { VIP: "1.2.3.4", API_PORT: 6443, ATTEMPTS: 3 }), /^VIP='1\.2\.3\.4'$/m);
 });

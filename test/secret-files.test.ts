@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildPlan } from "../core/plan/steps";
-import { buildSpec } from "../core/spec/validate";
+import { buildSpec } from "../core/config/build-spec";
 import { stackConfig } from "./support/stack";
 import { isRoot, missingTool } from "./support/tools";
 

@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { CONFIG_KEYS } from "../core/spec/keys";
-import { ConfigError } from "../core/spec/problems";
-import { buildSpec } from "../core/spec/validate";
+import { CONFIG_KEYS } from "../core/config/keys";
+import { ConfigError } from "../core/config/problems";
+import { buildSpec } from "../core/config/build-spec";
 import { exampleWith, hosts, ROOT, stackConfig } from "./support/stack";
 
 test("the example stack gives the classic layout with defaults filled in", () => {

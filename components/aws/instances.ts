@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { AwsSpec } from "../../core/spec/aws";
-import { HostSpec } from "../../core/spec/types";
+import { AwsSpec } from "../../core/config/aws";
+import { HostSpec } from "../../core/config/types";
 import { clusterTags } from "./tags";
 
 /** Canonical's account, owner of the official Ubuntu AMIs. */

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { AwsSpec } from "../../core/spec/aws";
+import { AwsSpec } from "../../core/config/aws";
 import { clusterTags } from "./tags";
 
 /** The VPC and one public subnet per AZ, created or existing. */

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { AwsSpec } from "../../core/spec/aws";
+import { AwsSpec } from "../../core/config/aws";
 import { clusterTags } from "./tags";
 
 /** Target group settings of the NLB mode; exported for tests and the README. */

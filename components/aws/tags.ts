@@ -1,4 +1,4 @@
-import { AwsSpec } from "../../core/spec/aws";
+import { AwsSpec } from "../../core/config/aws";
 
 /** Tags that name the cluster on every AWS resource. */
 export function clusterTags(aws: AwsSpec, name: string, extra: Record<string, string> = {}): Record<string, string> {

@@ -1,4 +1,4 @@
-import { ClusterSpec } from "../spec/types";
+import { ClusterSpec } from "../config/types";
 
 /** Pinned pod-network manifests; bump deliberately, the pod CIDR handling depends on their shape. */
 export const CNI_MANIFESTS = {
@@ -15,7 +15,7 @@ export const CNI_MANIFESTS = {
   },
 } as const;
 
-/** Variables of `apply-cni.sh` for the chosen CNI, or undefined for `cni: none`. */
+/** Variables of `cni.sh` for the chosen CNI, or undefined for `cni: none`. */
 export function cniScriptVars(spec: ClusterSpec): Record<string, string> | undefined {
   if (spec.cni === "none") return undefined;
   const m = CNI_MANIFESTS[spec.cni];

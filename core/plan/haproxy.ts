@@ -1,4 +1,4 @@
-import { ClusterSpec } from "../spec/types";
+import { ClusterSpec } from "../config/types";
 
 /** One section of haproxy.cfg: a header line and its directives, in order. */
 export interface HaproxySection {
@@ -73,6 +73,6 @@ export function haproxyConfig(spec: Pick<ClusterSpec, "apiPort" | "controlPlanes
 }
 
 /** Serialises sections in HAProxy's layout. */
-export function renderHaproxy(sections: readonly HaproxySection[]): string {
+export function serialiseHaproxy(sections: readonly HaproxySection[]): string {
   return sections.map((s) => [s.header, ...s.directives.map((d) => `    ${d}`)].join("\n")).join("\n\n") + "\n";
 }

@@ -1,4 +1,4 @@
-import { ClusterSpec, HostSpec } from "../spec/types";
+import { ClusterSpec, HostSpec } from "../config/types";
 
 /** A keepalived config block: `name { ... }` with nested blocks or plain lines. */
 export interface KeepalivedBlock {
@@ -69,7 +69,7 @@ export function keepalivedConfig(
 }
 
 /** Serialises blocks with keepalived's brace syntax. */
-export function renderKeepalived(blocks: readonly KeepalivedBlock[]): string {
+export function serialiseKeepalived(blocks: readonly KeepalivedBlock[]): string {
   const render = (b: KeepalivedBlock, depth: number): string[] => {
     const pad = "    ".repeat(depth);
     const inner = b.body.flatMap((item) => (typeof item === "string" ? [`${pad}    ${item}`] : render(item, depth + 1)));

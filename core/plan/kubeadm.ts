@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
-import { ClusterSpec, HostSpec } from "../spec/types";
-import { LATE } from "../spec/late";
+import { ClusterSpec, HostSpec } from "../config/types";
+import { LATE } from "./placeholders";
 
 /** Placeholders the scripts replace with values read from stdin, so rendered configs hold no secret. */
 export const PLACEHOLDERS = {
@@ -97,7 +97,7 @@ function kubeletConfiguration(): KubeletConfiguration {
 }
 
 /** kubeadm init config for the first control plane; secrets are placeholders. */
-export function initConfigYaml(spec: ClusterSpec): string {
+export function serialiseInitConfig(spec: ClusterSpec): string {
   const first = spec.controlPlanes[0];
   const init: InitConfiguration = {
     apiVersion: spec.kubeadmApiVersion,
@@ -116,7 +116,7 @@ export function initConfigYaml(spec: ClusterSpec): string {
 }
 
 /** kubeadm join config for a joining control plane or worker; secrets are placeholders. */
-export function joinConfigYaml(spec: ClusterSpec, host: HostSpec): string {
+export function serialiseJoinConfig(spec: ClusterSpec, host: HostSpec): string {
   const join: JoinConfiguration = {
     apiVersion: spec.kubeadmApiVersion,
     kind: "JoinConfiguration",

@@ -1,9 +1,9 @@
-import { ClusterSpec, HostSpec, quorumOf } from "../spec/types";
+import { ClusterSpec, HostSpec, quorumOf } from "../config/types";
 import { cniScriptVars } from "./cni";
-import { haproxyConfig, renderHaproxy } from "./haproxy";
-import { AUTH_PASS_PLACEHOLDER, CHECK_SCRIPT_PATH, keepalivedConfig, NOTIFY_SCRIPT_PATH, renderKeepalived, SCRIPT_USER } from "./keepalived";
-import { initConfigYaml, joinConfigYaml, PLACEHOLDERS } from "./kubeadm";
-import { renderScript } from "./template";
+import { haproxyConfig, serialiseHaproxy } from "./haproxy";
+import { AUTH_PASS_PLACEHOLDER, CHECK_SCRIPT_PATH, keepalivedConfig, NOTIFY_SCRIPT_PATH, serialiseKeepalived, SCRIPT_USER } from "./keepalived";
+import { serialiseInitConfig, serialiseJoinConfig, PLACEHOLDERS } from "./kubeadm";
+import { fillTemplate } from "./template";
 
 /** Secrets a step reads on stdin, one per line, in the listed order. */
 export type SecretName = "bootstrapToken" | "caCertHash" | "certificateKey" | "keepalivedAuthPass";
@@ -83,33 +83,33 @@ export function buildPlan(spec: ClusterSpec): Plan {
   // 1. Gates, node preparation and the LB pair: all hosts in parallel.
   const gate = new Map<string, string>();
   for (const h of [...spec.loadBalancers, ...kubeNodes]) {
-    gate.set(h.name, add({ host: h.name, phase: "wait-ssh", description: "wait for SSH, sudo and cloud-init", script: renderScript("wait-ready"), after: [], waitForSsh: true }));
+    gate.set(h.name, add({ host: h.name, phase: "wait-ssh", description: "wait for SSH, sudo and cloud-init", script: fillTemplate("wait-ssh"), after: [], waitForSsh: true }));
   }
   const prepared = new Map<string, string>();
   for (const h of kubeNodes) {
     prepared.set(h.name, add({
       host: h.name, phase: "prepare-node",
       description: `swap off, modules, sysctls, containerd (SystemdCgroup), kubeadm/kubelet/kubectl ${spec.kubernetesVersion} held`,
-      script: renderScript("prepare-node", { K8S_MINOR: spec.kubernetesMinor, K8S_VERSION: spec.kubernetesVersion }),
+      script: fillTemplate("prepare-node", { K8S_MINOR: spec.kubernetesMinor, K8S_VERSION: spec.kubernetesVersion }),
       after: [gate.get(h.name) as string],
     }));
   }
   const lbSteps = spec.loadBalancers.map((lb, index) => {
-    const haproxyCfg = renderHaproxy(haproxyConfig(spec));
+    const haproxyCfg = serialiseHaproxy(haproxyConfig(spec));
     const peer = spec.loadBalancers.find((o) => o !== lb);
     const aws = spec.aws;
     const mover = aws && add({
       host: lb.name, phase: "aws-vip-mover", description: `AWS CLI and the notify script that moves ${spec.vip} to this ENI`,
-      script: renderScript("install-aws-vip-mover", { NOTIFY_SCRIPT: renderScript("aws-move-vip", { VIP: spec.vip, REGION: aws.region }), NOTIFY_SCRIPT_PATH }),
+      script: fillTemplate("aws-vip-mover", { NOTIFY_SCRIPT: fillTemplate("aws-move-vip", { VIP: spec.vip, REGION: aws.region }), NOTIFY_SCRIPT_PATH }),
       after: [gate.get(lb.name) as string],
-      files: [{ path: NOTIFY_SCRIPT_PATH, content: renderScript("aws-move-vip", { VIP: spec.vip, REGION: aws.region }) }],
+      files: [{ path: NOTIFY_SCRIPT_PATH, content: fillTemplate("aws-move-vip", { VIP: spec.vip, REGION: aws.region }) }],
     });
-    const keepalivedConf = renderKeepalived(keepalivedConfig(spec, { self: lb, peer, index, authPass: AUTH_PASS_PLACEHOLDER, notifyMaster: aws ? NOTIFY_SCRIPT_PATH : undefined }));
-    const checkScript = renderScript("check-apiserver-frontend", { API_PORT: spec.apiPort });
+    const keepalivedConf = serialiseKeepalived(keepalivedConfig(spec, { self: lb, peer, index, authPass: AUTH_PASS_PLACEHOLDER, notifyMaster: aws ? NOTIFY_SCRIPT_PATH : undefined }));
+    const checkScript = fillTemplate("check-apiserver-frontend", { API_PORT: spec.apiPort });
     return add({
       host: lb.name, phase: "load-balancer",
       description: `HAProxy on :${spec.apiPort} to ${spec.controlPlanes.length} api-servers, keepalived VRRP for ${spec.vip} (priority ${101 - index})`,
-      script: renderScript("install-lb", {
+      script: fillTemplate("load-balancer", {
         HAPROXY_CFG: haproxyCfg, KEEPALIVED_CONF: keepalivedConf, AUTH_PASS_PLACEHOLDER,
         CHECK_SCRIPT: checkScript, CHECK_SCRIPT_PATH, SCRIPT_USER,
       }),
@@ -127,17 +127,17 @@ export function buildPlan(spec: ClusterSpec): Plan {
   const vipReady = lbSteps.length > 0
     ? add({
       host: first.name, phase: "wait-vip", description: `wait until ${spec.controlPlaneEndpoint} accepts TCP (keepalived + HAProxy up)`,
-      script: renderScript("wait-vip", { VIP: spec.vip, API_PORT: spec.apiPort, ATTEMPTS: 90 }),
+      script: fillTemplate("wait-vip", { VIP: spec.vip, API_PORT: spec.apiPort, ATTEMPTS: 90 }),
       after: [prepared.get(first.name) as string, ...lbSteps],
     })
     : (prepared.get(first.name) as string);
-  const initConfig = initConfigYaml(spec);
+  const initConfig = serialiseInitConfig(spec);
   const placeholders = { TOKEN_PLACEHOLDER: PLACEHOLDERS.bootstrapToken, CERT_KEY_PLACEHOLDER: PLACEHOLDERS.certificateKey };
   const init = add({
     host: first.name, phase: "kubeadm-init",
     description: `kubeadm init --upload-certs, controlPlaneEndpoint ${spec.controlPlaneEndpoint} (${spec.kubeadmApiVersion})`,
-    script: renderScript("kubeadm-init", { INIT_CONFIG: initConfig, ...placeholders }),
-    deleteScript: renderScript("reset-node"),
+    script: fillTemplate("kubeadm-init", { INIT_CONFIG: initConfig, ...placeholders }),
+    deleteScript: fillTemplate("reset-node"),
     stdin: ["bootstrapToken", "certificateKey"],
     after: [vipReady],
     replaceOn: [first.privateAddress],
@@ -146,16 +146,16 @@ export function buildPlan(spec: ClusterSpec): Plan {
   });
   const caHash = add({
     host: first.name, phase: "ca-cert-hash", description: "read the CA public-key pin for joins (secret stdout)",
-    script: renderScript("read-ca-cert-hash"), after: [init], secretStdout: true, provides: "caCertHash",
+    script: fillTemplate("ca-cert-hash"), after: [init], secretStdout: true, provides: "caCertHash",
   });
   add({
     host: first.name, phase: "admin-kubeconfig", description: "read admin.conf for the `kubeconfig` output (secret stdout)",
-    script: renderScript("read-kubeconfig"), after: [init], secretStdout: true,
+    script: fillTemplate("admin-kubeconfig"), after: [init], secretStdout: true,
   });
   const cniVars = cniScriptVars(spec);
   const cni = cniVars && add({
     host: first.name, phase: "cni", description: `apply ${spec.cni} for pod network ${spec.podNetworkCidr}`,
-    script: renderScript("apply-cni", cniVars), after: [init],
+    script: fillTemplate("cni", cniVars), after: [init],
   });
 
   // 3. Joins: control planes one after another (etcd adds one learner at a time), workers in parallel.
@@ -165,21 +165,21 @@ export function buildPlan(spec: ClusterSpec): Plan {
       host: h.name, runsOn: first.name, phase: "join-material",
       description: `on ${first.name}: refresh the bootstrap token${isCp ? " and re-upload control-plane certs" : ""}; on delete, remove Node ${h.name}`,
       script: isCp
-        ? renderScript("refresh-join-material", { INIT_CONFIG: initConfig, ...placeholders, TOKEN_TTL_HOURS })
-        : renderScript("refresh-token", { TOKEN_TTL_HOURS }),
-      deleteScript: renderScript("delete-node", { NODE_NAME: h.name }),
+        ? fillTemplate("join-material-control-plane", { INIT_CONFIG: initConfig, ...placeholders, TOKEN_TTL_HOURS })
+        : fillTemplate("join-material-worker", { TOKEN_TTL_HOURS }),
+      deleteScript: fillTemplate("delete-node", { NODE_NAME: h.name }),
       stdin: isCp ? ["bootstrapToken", "certificateKey"] : ["bootstrapToken"],
       after: [caHash, ...after],
     });
-    const joinConfig = joinConfigYaml(spec, h);
+    const joinConfig = serialiseJoinConfig(spec, h);
     const join = add({
       host: h.name, phase: "kubeadm-join",
       description: `kubeadm join ${spec.controlPlaneEndpoint} as ${isCp ? "control plane" : "worker"}; on delete, kubeadm reset`,
-      script: renderScript("kubeadm-join", {
+      script: fillTemplate("kubeadm-join", {
         JOIN_CONFIG: joinConfig, ROLE: h.role, TOKEN_PLACEHOLDER: PLACEHOLDERS.bootstrapToken,
         CA_HASH_PLACEHOLDER: PLACEHOLDERS.caCertHash, CERT_KEY_PLACEHOLDER: PLACEHOLDERS.certificateKey,
       }),
-      deleteScript: renderScript("reset-node"),
+      deleteScript: fillTemplate("reset-node"),
       stdin: isCp ? ["bootstrapToken", "caCertHash", "certificateKey"] : ["bootstrapToken", "caCertHash"],
       after: [prepared.get(h.name) as string, material],
       replaceOn: [h.privateAddress],
@@ -189,8 +189,8 @@ export function buildPlan(spec: ClusterSpec): Plan {
     const registered = add({
       host: h.name, runsOn: first.name, phase: "await-node",
       description: `on ${first.name}: wait until Node ${h.name} registers; on delete, drain it first`,
-      script: renderScript("await-node", { NODE_NAME: h.name, ATTEMPTS: 60 }),
-      deleteScript: renderScript("drain-node", { NODE_NAME: h.name }),
+      script: fillTemplate("await-node", { NODE_NAME: h.name, ATTEMPTS: 60 }),
+      deleteScript: fillTemplate("drain-node", { NODE_NAME: h.name }),
       after: [join],
     });
     return { join, registered };
@@ -209,7 +209,7 @@ export function buildPlan(spec: ClusterSpec): Plan {
   add({
     host: first.name, phase: "verify",
     description: `wait for ${kubeNodes.length} nodes Ready, check etcd quorum (${quorum.quorum} of ${quorum.members})`,
-    script: renderScript("verify-cluster", {
+    script: fillTemplate("verify", {
       EXPECTED_NODES: kubeNodes.map((n) => n.name).join(" "), ETCD_MODE: spec.etcd.mode, ETCD_QUORUM: quorum.quorum,
       ATTEMPTS: 120,
     }),

@@ -19,7 +19,7 @@ export function declaredVariables(template: string): string[] {
  * `set -euo pipefail`. Every declared variable must be given and nothing else, so a template and
  * its caller cannot drift apart silently.
  */
-export function renderScript(name: string, vars: Readonly<Record<string, string | number>> = {}): string {
+export function fillTemplate(name: string, vars: Readonly<Record<string, string | number>> = {}): string {
   const template = inlineIncludes(readFileSync(join(SCRIPTS_DIR, `${name}.sh`), "utf8"));
   const declared = declaredVariables(template);
   const given = Object.keys(vars);

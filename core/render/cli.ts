@@ -1,9 +1,9 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { ConfigError } from "../spec/problems";
-import { OutDirError, replaceTree } from "./outDir";
-import { renderPlan } from "./renderPlan";
-import { loadStackSpec, StackFileError } from "./stackFiles";
+import { ConfigError } from "../config/problems";
+import { OutDirError, replaceTree } from "./out-dir";
+import { renderPlan } from "./render-plan";
+import { loadStackSpec, StackFileError } from "./stack-files";
 
 /** Where the CLI reads and writes: injected so tests can run it in-process. */
 export interface CliIo {

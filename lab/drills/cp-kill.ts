@@ -1,5 +1,5 @@
 import { HAPROXY_CHECK } from "../../core/plan/haproxy";
-import { quorumOf } from "../../core/spec/types";
+import { quorumOf } from "../../core/config/types";
 import { makeFollower, makeLeader, newLeaderKnown } from "../etcd-admin";
 import { Lab } from "../lab";
 import { nowMs } from "../lib/time";

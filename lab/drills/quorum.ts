@@ -1,4 +1,4 @@
-import { quorumOf } from "../../core/spec/types";
+import { quorumOf } from "../../core/config/types";
 import { Lab } from "../lab";
 import { nowMs } from "../lib/time";
 import { LabHost } from "../net/topology";

@@ -1,6 +1,6 @@
-import { buildSpec } from "../../core/spec/validate";
-import { contains, parseIpv4Cidr } from "../../core/spec/net";
-import { ClusterSpec } from "../../core/spec/types";
+import { buildSpec } from "../../core/config/build-spec";
+import { contains, parseIpv4Cidr } from "../../core/lib/net";
+import { ClusterSpec } from "../../core/config/types";
 import { LabError } from "../lib/errors";
 import { NET, NS_PREFIX } from "../settings";
 

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { AwsHosts } from "../../components/aws/awsHosts";
+import { AwsHosts } from "../../components/aws/aws-hosts";
 import { Cluster } from "../../components/cluster";
-import { ClusterSpec } from "../../core/spec/types";
+import { ClusterSpec } from "../../core/config/types";
 import { FAKE, recorded, Recorded, settle } from "./mocks";
 
 /** Options a resource was registered with, as seen by a transformation. */

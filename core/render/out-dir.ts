@@ -1,6 +1,6 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join, posix, resolve } from "node:path";
-import { RenderedTree } from "./renderPlan";
+import { RenderedTree } from "./render-plan";
 
 /** The file that marks a folder as the renderer's and lists the files it wrote there. */
 export const MARKER_FILE = ".kubeadm-ha-render";

@@ -1,4 +1,4 @@
-import { LATE, LateName } from "../spec/late";
+import { LATE, LateName } from "../plan/placeholders";
 
 /** What each late value is, for PLAN.md: values known only once cloud resources exist. */
 export const LATE_VALUES: Readonly<Record<LateName, string>> = {

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
-import { ConfigError, Problem } from "../spec/problems";
-import { ClusterSpec } from "../spec/types";
-import { buildSpec } from "../spec/validate";
+import { ConfigError, Problem } from "../config/problems";
+import { ClusterSpec } from "../config/types";
+import { buildSpec } from "../config/build-spec";
 
 /** A stack or project file is missing or is not the YAML Pulumi expects (not a config problem). */
 export class StackFileError extends Error {

@@ -1,8 +1,8 @@
 import { buildPlan, Plan } from "../plan/steps";
 import { sudoWrap } from "../plan/sudo";
-import { ClusterSpec } from "../spec/types";
+import { ClusterSpec } from "../config/types";
 import { layoutOf } from "./layout";
-import { planMarkdown } from "./planMarkdown";
+import { planMarkdown } from "./plan-markdown";
 import { scheduleOf } from "./schedule";
 
 /** A rendered tree: relative path → file content, in sorted path order. */

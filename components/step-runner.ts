@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { remote, types } from "@pulumi/command";
 import { PlanStep, SecretName } from "../core/plan/steps";
 import { sudoWrap } from "../core/plan/sudo";
-import { LATE, LateName } from "../core/spec/late";
+import { LATE, LateName } from "../core/plan/placeholders";
 
 /** Platform inputs of a {@link StepRunner} beyond connections and secrets. */
 export interface StepRunnerOptions {

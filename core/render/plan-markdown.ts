@@ -1,7 +1,7 @@
 import { Plan, PlanStep } from "../plan/steps";
 import { sudoWrap } from "../plan/sudo";
-import { ClusterSpec, quorumOf } from "../spec/types";
-import { lateValuesIn } from "./lateValues";
+import { ClusterSpec, quorumOf } from "../config/types";
+import { lateValuesIn } from "./late-values";
 import { StepLayout } from "./layout";
 import { Schedule } from "./schedule";
 import { SECRETS } from "./secrets";

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
-import { ClusterSpec } from "../../core/spec/types";
-import { AwsSpec } from "../../core/spec/aws";
+import { ClusterSpec } from "../../core/config/types";
+import { AwsSpec } from "../../core/config/aws";
 import { clusterTags } from "./tags";
 
 /** Where a rule lets traffic come from. */

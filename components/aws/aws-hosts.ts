@@ -1,13 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { LateName } from "../../core/spec/late";
-import { ClusterSpec, HostSpec } from "../../core/spec/types";
+import { LateName } from "../../core/plan/placeholders";
+import { ClusterSpec, HostSpec } from "../../core/config/types";
 import { amiFor, hostInstance } from "./instances";
 import { Network } from "./network";
 import { ApiNlb } from "./nlb";
-import { SecurityGroups } from "./securityGroups";
+import { SecurityGroups } from "./security-groups";
 import { clusterTags } from "./tags";
-import { VipMoverRole } from "./vipMoverRole";
+import { VipMoverRole } from "./vip-mover-role";
 
 /** What the shared bring-up needs from the EC2 platform. */
 export interface HostSource {

@@ -1,4 +1,4 @@
-import { addressAt, isIpv4, networkOf, parseIpv4Cidr, subnetAt } from "./net";
+import { addressAt, isIpv4, networkOf, parseIpv4Cidr, subnetAt } from "../lib/net";
 import { show } from "./problems";
 import { RawConfig } from "./schema";
 import { HostSpec } from "./types";

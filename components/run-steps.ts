@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Plan, PlanStep } from "../core/plan/steps";
-import { HostSpec } from "../core/spec/types";
-import { StepRunner } from "./stepRunner";
+import { HostSpec } from "../core/config/types";
+import { StepRunner } from "./step-runner";
 
 /** Creates, under `parent` and in plan order, the steps about `hosts` that `include` accepts. */
 export function runStepsFor(

@@ -1,7 +1,7 @@
-import { contains, isIpv4, overlaps, parseIpv4Cidr } from "./net";
+import { contains, isIpv4, overlaps, parseIpv4Cidr } from "../lib/net";
 import { awsLayout, AwsLayout, ExistingSubnet } from "./aws";
 import { CONFIG_NAMESPACE, findKey } from "./keys";
-import { LATE } from "./late";
+import { LATE } from "../plan/placeholders";
 import { normalizeConfig, SECRET_SET } from "./normalize";
 import { ConfigError, Problem, show } from "./problems";
 import { keyPath, parseShape, RawConfig, RawHost } from "./schema";
