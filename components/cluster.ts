@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { types } from "@pulumi/command";
 import { buildPlan, Plan } from "../core/plan/steps";
-import { ClusterSpec, QuorumFigures, quorumOf, Role } from "../core/config/types";
+import { allHosts, ClusterSpec, etcdMemberCount, QuorumFigures, quorumOf, Role } from "../core/config/types";
 import { HostSource } from "./aws/aws-hosts";
 import { connectionFor } from "./connection";
 import { ControlPlane } from "./control-plane";
@@ -61,7 +61,7 @@ export class Cluster extends pulumi.ComponentResource {
     super("kubeadm-ha:index:Cluster", name, {}, opts);
     const { spec } = args;
     const secrets = new JoinSecrets(`${name}-join`, { parent: this });
-    const hosts = [...spec.loadBalancers, ...spec.controlPlanes, ...spec.workers];
+    const hosts = allHosts(spec);
     const connections = new Map<string, types.input.remote.ConnectionArgs>(
       hosts.map((h) => [h.name, connectionFor(h, spec.ssh, args.sshPrivateKey, args.hostSource?.sshAddresses.get(h.name))]),
     );
@@ -86,7 +86,7 @@ export class Cluster extends pulumi.ComponentResource {
       : controlPlane.kubeconfig;
     this.caCertHash = controlPlane.caCertHash;
     this.controlPlaneEndpoint = publicEndpoint ?? pulumi.output(runner.withLateValues(spec.controlPlaneEndpoint));
-    this.etcdQuorum = quorumOf(spec.etcd.mode === "stacked" ? spec.controlPlanes.length : spec.etcd.endpoints.length);
+    this.etcdQuorum = quorumOf(etcdMemberCount(spec));
     this.nodes = hosts.map((h) => ({ name: h.name, role: h.role, address: h.privateAddress }));
     this.clusterHealth = verify.stdout.apply((out) => JSON.parse(out) as ClusterHealth);
     this.registerOutputs({

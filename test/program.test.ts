@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { FAKE, installMocks, SECRET_SIG, valueOf } from "./support/mocks";
 import { commandsOf, runCluster } from "./support/program";
 import { buildSpec } from "../core/config/build-spec";
+import { allHosts } from "../core/config/types";
 import { exampleWith, hosts, stackConfig } from "./support/stack";
 
 installMocks();
@@ -20,7 +21,7 @@ test("every host gets its commands, on its own connection", async () => {
   const commands = commandsOf(run);
   // 7 gates, 5 node preps, 2 LBs, cp1: wait-vip, init, hash, kubeconfig, cni, verify; 4 joins x 3 steps.
   assert.equal(commands.size, 7 + 5 + 2 + 6 + 4 * 3);
-  const addressOf = new Map([...spec.loadBalancers, ...spec.controlPlanes, ...spec.workers].map((h) => [h.name, h.address]));
+  const addressOf = new Map(allHosts(spec).map((h) => [h.name, h.address]));
   for (const [name, c] of commands) {
     const connection = plain(c.inputs.connection) as { host: string; user: string; privateKey: unknown };
     const runsOn = run.cluster.plan.steps.find((s) => s.id === name)?.runsOn as string;

@@ -4,6 +4,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { allHosts } from "../core/config/types";
 import { buildPlan } from "../core/plan/steps";
 import { sudoWrap } from "../core/plan/sudo";
 import { renderCli } from "../core/render/cli";
@@ -44,7 +45,7 @@ test("two renders of the dev stack are byte-identical trees, marker included", (
 
 test("every host has a folder whose first script is its SSH gate, and every step has its script", () => {
   const plan = buildPlan(spec);
-  for (const h of [...spec.loadBalancers, ...spec.controlPlanes, ...spec.workers]) {
+  for (const h of allHosts(spec)) {
     const first = [...tree.keys()].filter((p) => p.startsWith(`${h.name}/`) && /^[^/]+\/\d+-/.test(p))[0];
     assert.equal(first, `${h.name}/01-wait-ssh.sh`, h.name);
     assert.equal(tree.get(first), plan.steps.find((s) => s.id === `${h.name}-wait-ssh`)?.script);

@@ -93,3 +93,13 @@ export function quorumOf(members: number): QuorumFigures {
   const quorum = Math.floor(members / 2) + 1;
   return { members, quorum, toleratedFailures: members - quorum };
 }
+
+/** Every host of the stack, in one order everywhere: load balancers, control planes, workers. */
+export function allHosts(spec: Pick<ClusterSpec, "loadBalancers" | "controlPlanes" | "workers">): HostSpec[] {
+  return [...spec.loadBalancers, ...spec.controlPlanes, ...spec.workers];
+}
+
+/** Number of etcd members: one per control plane (stacked) or the external endpoints. */
+export function etcdMemberCount(spec: Pick<ClusterSpec, "etcd" | "controlPlanes">): number {
+  return spec.etcd.mode === "stacked" ? spec.controlPlanes.length : spec.etcd.endpoints.length;
+}

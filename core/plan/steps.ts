@@ -1,4 +1,4 @@
-import { ClusterSpec, HostSpec, quorumOf } from "../config/types";
+import { ClusterSpec, etcdMemberCount, HostSpec, quorumOf } from "../config/types";
 import { cniScriptVars } from "./cni";
 import { haproxyConfig, serialiseHaproxy } from "./haproxy";
 import { AUTH_PASS_PLACEHOLDER, CHECK_SCRIPT_PATH, keepalivedConfig, NOTIFY_SCRIPT_PATH, serialiseKeepalived, SCRIPT_USER } from "./keepalived";
@@ -205,7 +205,7 @@ export function buildPlan(spec: ClusterSpec): Plan {
   const workersDone = spec.workers.map((w) => joinNode(w, []).registered);
 
   // 4. Verify: nodes Ready and etcd quorum.
-  const quorum = quorumOf(spec.etcd.mode === "stacked" ? spec.controlPlanes.length : spec.etcd.endpoints.length);
+  const quorum = quorumOf(etcdMemberCount(spec));
   add({
     host: first.name, phase: "verify",
     description: `wait for ${kubeNodes.length} nodes Ready, check etcd quorum (${quorum.quorum} of ${quorum.members})`,

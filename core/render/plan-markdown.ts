@@ -1,6 +1,6 @@
 import { Plan, PlanStep } from "../plan/steps";
 import { sudoWrap } from "../plan/sudo";
-import { ClusterSpec, quorumOf } from "../config/types";
+import { allHosts, ClusterSpec, etcdMemberCount, quorumOf } from "../config/types";
 import { lateValuesIn } from "./late-values";
 import { StepLayout } from "./layout";
 import { Schedule } from "./schedule";
@@ -42,7 +42,7 @@ const link = (path: string): string => `[${code(path)}](${path})`;
 const none = "—";
 
 function header({ stack, spec, plan, schedule }: PlanDocInput): string {
-  const members = spec.etcd.mode === "stacked" ? spec.controlPlanes.length : spec.etcd.endpoints.length;
+  const members = etcdMemberCount(spec);
   const q = quorumOf(members);
   const etcd = spec.etcd.mode === "stacked"
     ? `stacked on the ${members} control plane(s): quorum ${q.quorum}, tolerates ${q.toleratedFailures} failure(s)`
@@ -84,7 +84,7 @@ function platformOf(spec: ClusterSpec): string {
 }
 
 function hostsSection({ spec, plan, layout }: PlanDocInput): string {
-  const rows = [...spec.loadBalancers, ...spec.controlPlanes, ...spec.workers].map((h) => {
+  const rows = allHosts(spec).map((h) => {
     const here = layout.get(h.name) ?? [];
     const about = plan.steps.filter((s) => s.host === h.name && s.runsOn !== h.name).map((s) => `${code(s.id)} on ${s.runsOn}`);
     // On EC2, SSH goes to the instance's public IP (or the bastion), known once the instance exists.

@@ -1,6 +1,6 @@
 import { buildPlan, Plan } from "../plan/steps";
 import { sudoWrap } from "../plan/sudo";
-import { ClusterSpec } from "../config/types";
+import { allHosts, ClusterSpec } from "../config/types";
 import { layoutOf } from "./layout";
 import { planMarkdown } from "./plan-markdown";
 import { scheduleOf } from "./schedule";
@@ -17,7 +17,7 @@ export const PLAN_FILE = "PLAN.md";
  * Every script is passed through {@link sudoWrap} first, so one that could not be sent fails here.
  */
 export function renderPlan(stack: string, spec: ClusterSpec, plan: Plan = buildPlan(spec)): RenderedTree {
-  const hosts = [...spec.loadBalancers, ...spec.controlPlanes, ...spec.workers].map((h) => h.name);
+  const hosts = allHosts(spec).map((h) => h.name);
   const layout = layoutOf(plan, hosts);
   const schedule = scheduleOf(plan);
   const files = new Map<string, string>();
