@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { types } from "@pulumi/command";
+import { ClusterHealth, ClusterHealthError, parseClusterHealth } from "../core/plan/cluster-health";
+import { onlyStep } from "../core/plan/lookup";
 import { buildPlan, Plan } from "../core/plan/steps";
 import { allHosts, ClusterSpec, etcdMemberCount, QuorumFigures, quorumOf, Role } from "../core/config/types";
 import { HostSource } from "./aws/aws-hosts";
@@ -7,8 +9,11 @@ import { connectionFor } from "./connection";
 import { ControlPlane } from "./control-plane";
 import { JoinSecrets } from "./join-secrets";
 import { LoadBalancer } from "./load-balancer";
+import { runPlan } from "./run-plan";
 import { StepRunner } from "./step-runner";
 import { Workers } from "./workers";
+
+export type { ClusterHealth } from "../core/plan/cluster-health";
 
 /** Arguments of {@link Cluster}. */
 export interface ClusterArgs {
@@ -28,16 +33,6 @@ export interface NodeSummary {
   readonly role: Role;
   /** Cluster (private) address. */
   readonly address: string;
-}
-
-/** What the final verify step saw on the first control plane. */
-export interface ClusterHealth {
-  /** Each expected node and whether it is Ready. */
-  readonly nodes: { readonly name: string; readonly ready: boolean }[];
-  /** True when every expected node was Ready. */
-  readonly allNodesReady: boolean;
-  /** etcd membership and endpoint health (stacked etcd; zeros for external). */
-  readonly etcd: { readonly mode: string; readonly members: number; readonly healthyEndpoints: number; readonly quorum: number; readonly hasQuorum: boolean };
 }
 
 /** The whole HA cluster: LB pair, control planes, workers, CNI and the final verification. */
@@ -65,19 +60,23 @@ export class Cluster extends pulumi.ComponentResource {
     const connections = new Map<string, types.input.remote.ConnectionArgs>(
       hosts.map((h) => [h.name, connectionFor(h, spec.ssh, args.sshPrivateKey, args.hostSource?.sshAddresses.get(h.name))]),
     );
-    const runner = new StepRunner(connections, {
+    const runner = new StepRunner(this, connections, {
       bootstrapToken: secrets.bootstrapToken,
       certificateKey: secrets.certificateKey,
       keepalivedAuthPass: secrets.keepalivedAuthPass,
     }, { late: args.hostSource?.late, gateDependsOn: args.hostSource?.gateDependsOn });
     this.plan = buildPlan(spec);
 
-    new LoadBalancer(`${name}-lb`, { spec, plan: this.plan, runner }, { parent: this });
-    const controlPlane = new ControlPlane(`${name}-cp`, { spec, plan: this.plan, runner }, { parent: this });
-    new Workers(`${name}-workers`, { spec, plan: this.plan, runner }, { parent: this });
-    const verifyStep = this.plan.steps.find((s) => s.phase === "verify");
-    if (!verifyStep) throw new Error("plan has no verify step");
-    const verify = runner.run(verifyStep, this);
+    // Containers first, then one walk of the plan: no component depends on the order they are built in.
+    const loadBalancer = new LoadBalancer(`${name}-lb`, { spec }, { parent: this });
+    const controlPlane = new ControlPlane(`${name}-cp`, { parent: this });
+    const workers = new Workers(`${name}-workers`, { spec }, { parent: this });
+    runPlan(this.plan, hosts, runner, { byRole: { loadBalancer, controlPlane, worker: workers }, cluster: this });
+    loadBalancer.complete();
+    controlPlane.complete(this.plan, runner);
+    workers.complete();
+    const verifyStep = onlyStep(this.plan, "verify");
+    const verify = runner.commandOf(verifyStep);
 
     const publicEndpoint = args.hostSource?.publicEndpoint;
     // The kubeconfig points at the public endpoint (Elastic IP / NLB) where there is one.
@@ -85,10 +84,17 @@ export class Cluster extends pulumi.ComponentResource {
       ? pulumi.secret(pulumi.all([controlPlane.kubeconfig, publicEndpoint]).apply(([k, e]) => k.split(`server: https://${spec.controlPlaneEndpoint}`).join(`server: https://${e}`)))
       : controlPlane.kubeconfig;
     this.caCertHash = controlPlane.caCertHash;
-    this.controlPlaneEndpoint = publicEndpoint ?? pulumi.output(runner.withLateValues(spec.controlPlaneEndpoint));
+    this.controlPlaneEndpoint = publicEndpoint ?? pulumi.output(runner.withLateValues(spec.controlPlaneEndpoint, this));
     this.etcdQuorum = quorumOf(etcdMemberCount(spec));
     this.nodes = hosts.map((h) => ({ name: h.name, role: h.role, address: h.privateAddress }));
-    this.clusterHealth = verify.stdout.apply((out) => JSON.parse(out) as ClusterHealth);
+    this.clusterHealth = verify.stdout.apply((out) => {
+      try {
+        return parseClusterHealth(out, verifyStep.id);
+      } catch (err) {
+        // Report a malformed report against the verify command, whose output it is.
+        throw err instanceof ClusterHealthError ? new pulumi.ResourceError(err.message, verify) : err;
+      }
+    });
     this.registerOutputs({
       kubeconfig: this.kubeconfig,
       controlPlaneEndpoint: this.controlPlaneEndpoint,

@@ -18,11 +18,13 @@ export class StepRunner {
   private readonly secrets = new Map<SecretName, pulumi.Output<string>>();
 
   /**
+   * @param owner The component the runner works for: errors not about one step's parent name it.
    * @param connections SSH connection per host name.
    * @param secrets Secrets known up front (token, certificate key, auth pass); the CA hash is added
    *   when the step that provides it is created.
    */
   constructor(
+    private readonly owner: pulumi.Resource,
     private readonly connections: ReadonlyMap<string, types.input.remote.ConnectionArgs>,
     secrets: Partial<Record<SecretName, pulumi.Output<string>>>,
     private readonly options: StepRunnerOptions = {},
@@ -33,19 +35,19 @@ export class StepRunner {
   /** Creates the Command of one step under `parent`. Steps must come in plan order. */
   run(step: PlanStep, parent: pulumi.Resource): remote.Command {
     const connection = this.connections.get(step.runsOn);
-    if (!connection) throw new Error(`step ${step.id}: no connection for host ${step.runsOn}`);
+    if (!connection) throw new pulumi.ResourceError(`step ${step.id}: no connection for host ${step.runsOn}`, parent);
     const dependsOn: pulumi.Resource[] = step.after.map((id) => {
       const command = this.commands.get(id);
-      if (!command) throw new Error(`step ${step.id} waits for ${id}, which has not been created`);
+      if (!command) throw new pulumi.ResourceError(`step ${step.id} waits for ${id}, which has not been created`, parent);
       return command;
     });
     if (step.waitForSsh) dependsOn.push(...(this.options.gateDependsOn ?? []));
     const command = new remote.Command(step.id, {
       // The gate dials until the host answers; customTimeouts bound the wait.
       connection: step.waitForSsh ? { ...connection, dialErrorLimit: -1 } : connection,
-      create: this.withLateValues(sudoWrap(step.script, step.id)),
-      delete: step.deleteScript ? this.withLateValues(sudoWrap(step.deleteScript, `${step.id}-delete`)) : undefined,
-      stdin: this.stdinFor(step),
+      create: this.withLateValues(sudoWrap(step.script, step.id), parent),
+      delete: step.deleteScript ? this.withLateValues(sudoWrap(step.deleteScript, `${step.id}-delete`), parent) : undefined,
+      stdin: this.stdinFor(step, parent),
       triggers: step.replaceOn.length > 0 ? [...step.replaceOn] : undefined,
       // Secret stdout must not stream into the Pulumi log.
       logging: step.secretStdout ? "stderr" : "stdoutAndStderr",
@@ -63,34 +65,45 @@ export class StepRunner {
     return command;
   }
 
-  /** The Command created for a step id. */
-  command(id: string): remote.Command {
-    const command = this.commands.get(id);
-    if (!command) throw new Error(`no command for step ${id}`);
+  /** The Command created for a plan step (throws if the step has not been run). */
+  commandOf(step: PlanStep): remote.Command {
+    const command = this.commands.get(step.id);
+    if (!command) throw new pulumi.ResourceError(`step ${step.id} has not been created`, this.owner);
     return command;
   }
 
-  /** A secret by name (throws if no step or input provides it yet). */
-  secret(name: SecretName): pulumi.Output<string> {
+  /** The secret a step's stdout provides (trimmed, secret), e.g. the CA hash. */
+  providedBy(step: PlanStep): pulumi.Output<string> {
+    if (!step.provides) throw new pulumi.ResourceError(`step ${step.id} provides no secret`, this.owner);
+    // Name the step, not only its secret, if it has not been created yet.
+    this.commandOf(step);
+    return this.secret(step.provides, this.owner);
+  }
+
+  /** A secret by name; `about` is the resource that needs it (throws if no step or input provides it yet). */
+  private secret(name: SecretName, about: pulumi.Resource): pulumi.Output<string> {
     const value = this.secrets.get(name);
-    if (!value) throw new Error(`secret ${name} is not available yet`);
+    if (!value) throw new pulumi.ResourceError(`secret ${name} is not available yet`, about);
     return value;
   }
 
-  /** Fills late placeholders; text without any stays a plain string (no diff on bare metal). */
-  withLateValues(text: string): pulumi.Input<string> {
+  /**
+   * Fills late placeholders; text without any stays a plain string (no diff on bare metal).
+   * `about` is the resource whose input the text becomes, named if a value is missing.
+   */
+  withLateValues(text: string, about: pulumi.Resource = this.owner): pulumi.Input<string> {
     const used = (Object.keys(LATE) as LateName[]).filter((n) => text.includes(LATE[n]));
     if (used.length === 0) return text;
     const values = used.map((n) => {
       const v = this.options.late?.[n];
-      if (!v) throw new Error(`no value for ${LATE[n]}`);
+      if (!v) throw new pulumi.ResourceError(`no value for the late placeholder ${LATE[n]} (${n}): the host source must provide it`, about);
       return v;
     });
     return pulumi.all(values).apply((vs) => used.reduce((t, n, i) => t.split(LATE[n]).join(vs[i]), text));
   }
 
-  private stdinFor(step: PlanStep): pulumi.Output<string> | undefined {
+  private stdinFor(step: PlanStep, parent: pulumi.Resource): pulumi.Output<string> | undefined {
     if (step.stdin.length === 0) return undefined;
-    return pulumi.secret(pulumi.all(step.stdin.map((n) => this.secret(n))).apply((values) => values.join("\n") + "\n"));
+    return pulumi.secret(pulumi.all(step.stdin.map((n) => this.secret(n, parent))).apply((values) => values.join("\n") + "\n"));
   }
 }

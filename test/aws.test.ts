@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
+import { awsLayout } from "../core/plan/aws-layout";
 import { buildPlan } from "../core/plan/steps";
 import { ConfigError } from "../core/config/problems";
 import { buildSpec } from "../core/config/build-spec";
@@ -193,4 +194,18 @@ test("aws: an existing VPC uses the looked-up subnet CIDRs", () => {
   });
   assert.deepEqual(s.controlPlanes.map((c) => c.privateAddress), ["10.1.0.20", "10.1.16.20", "10.1.0.21"]);
   assert.equal(s.vip, "10.1.0.100");
+});
+
+test("the aws layout is pure arithmetic: LB pair and VIP in the first subnet, the rest round-robin", () => {
+  const input = {
+    subnets: [{ cidr: "10.2.0.0/24", azIndex: 0 }, { cidr: "10.2.1.0/24", azIndex: 1 }],
+    loadBalancerMode: "keepalived", controlPlaneCount: 3, workerCount: 1, interface: "ens5",
+  } as const;
+  const layout = awsLayout(input);
+  assert.deepEqual(layout.loadBalancers.map((h) => h.privateAddress), ["10.2.0.10", "10.2.0.11"]);
+  assert.deepEqual(layout.controlPlanes.map((h) => h.privateAddress), ["10.2.0.20", "10.2.1.20", "10.2.0.21"]);
+  assert.deepEqual(layout.subnetOf, { lb1: 0, lb2: 0, cp1: 0, cp2: 1, cp3: 0, worker1: 0 });
+  assert.equal(layout.vip, "10.2.0.100");
+  assert.equal(layout.vipPrefixLength, 24);
+  assert.deepEqual(awsLayout({ ...input, loadBalancerMode: "nlb" }).loadBalancers, []);
 });

@@ -5,6 +5,8 @@ import { FAKE, installMocks, SECRET_SIG, valueOf } from "./support/mocks";
 import { commandsOf, runCluster } from "./support/program";
 import { buildSpec } from "../core/config/build-spec";
 import { allHosts } from "../core/config/types";
+import { onlyStep, stepOf } from "../core/plan/lookup";
+import { buildPlan } from "../core/plan/steps";
 import { exampleWith, hosts, stackConfig } from "./support/stack";
 
 installMocks();
@@ -29,6 +31,43 @@ test("every host gets its commands, on its own connection", async () => {
     assert.equal(connection.user, "ubuntu");
   }
   assert.equal(plain(commands.get("worker1-join-material")?.inputs.connection) && (plain(commands.get("worker1-join-material")?.inputs.connection) as { host: string }).host, "192.168.1.101");
+});
+
+/** URN of a resource named `name` of `type` whose parent has type `parentType`, in the mocked dev stack. */
+const urnOf = (parentType: string, type: string, name: string): string => `urn:pulumi:dev::kubeadm-ha::${parentType}$${type}::${name}`;
+const COMMAND = "command:remote:Command";
+const byHost = (hostNames: string[], phases: string[]): string[] => hostNames.flatMap((h) => phases.map((p) => `${h}-${p}`));
+
+test("URNs are pinned: each step sits under the component of its host's role, verify under the cluster", async () => {
+  const run = await runCluster(spec);
+  const urns = new Map<string, string>();
+  for (const [name, o] of run.options) urns.set(name, await o.urn);
+  const expected = new Map<string, string>([["kubeadm-ha", "urn:pulumi:dev::kubeadm-ha::kubeadm-ha:index:Cluster::kubeadm-ha"]]);
+  for (const [type, name] of [["JoinSecrets", "join"], ["LoadBalancer", "lb"], ["ControlPlane", "cp"], ["Workers", "workers"]]) {
+    expected.set(`kubeadm-ha-${name}`, urnOf("kubeadm-ha:index:Cluster", `kubeadm-ha:index:${type}`, `kubeadm-ha-${name}`));
+  }
+  const under = (component: string, names: string[]): void => {
+    for (const n of names) expected.set(n, urnOf(`kubeadm-ha:index:${component}`, COMMAND, n));
+  };
+  under("LoadBalancer", byHost(["lb1", "lb2"], ["wait-ssh", "load-balancer"]));
+  const firstControlPlane = ["wait-ssh", "prepare-node", "wait-vip", "kubeadm-init", "ca-cert-hash", "admin-kubeconfig", "cni"];
+  under("ControlPlane", byHost(["cp1"], firstControlPlane));
+  under("ControlPlane", byHost(["cp2", "cp3"], ["wait-ssh", "prepare-node", "join-material", "kubeadm-join", "await-node"]));
+  under("Workers", byHost(["worker1", "worker2"], ["wait-ssh", "prepare-node", "join-material", "kubeadm-join", "await-node"]));
+  under("Cluster", ["cp1-verify"]);
+  // The random join secrets under JoinSecrets are not steps; every other resource is listed.
+  const own = [...urns].filter(([name]) => !name.startsWith("kubeadm-ha-join-"));
+  assert.deepEqual(new Map(own.sort()), new Map([...expected].sort()));
+});
+
+test("steps are looked up through the plan by phase (and host), with errors that name the phase", async () => {
+  const { cluster } = await runCluster(spec);
+  assert.equal(onlyStep(cluster.plan, "admin-kubeconfig").id, "cp1-admin-kubeconfig");
+  assert.equal(stepOf(cluster.plan, "kubeadm-join", "worker2").id, "worker2-kubeadm-join");
+  const several = /the plan has 4 steps of phase "kubeadm-join" \(cp2-kubeadm-join, .*\); expected one/;
+  assert.throws(() => onlyStep(cluster.plan, "kubeadm-join"), several);
+  assert.throws(() => stepOf(cluster.plan, "kubeadm-init", "cp2"), /the plan has no step of phase "kubeadm-init" on host "cp2"/);
+  assert.throws(() => onlyStep(buildPlan(buildSpec(exampleWith({ cni: "none" }))), "cni"), /the plan has no step of phase "cni"/);
 });
 
 test("dependsOn mirrors the plan: joins serial, workers parallel, verify last", async () => {

@@ -5,13 +5,13 @@ import { copyFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { allHosts } from "../core/config/types";
-import { buildPlan } from "../core/plan/steps";
+import { buildPlan, PlanStep } from "../core/plan/steps";
 import { sudoWrap } from "../core/plan/sudo";
 import { renderCli } from "../core/render/cli";
 import { MARKER_FILE } from "../core/render/out-dir";
 import { PLAN_FILE, renderPlan } from "../core/render/render-plan";
 import { scheduleOf } from "../core/render/schedule";
-import { ALL_PLACEHOLDERS, SECRETS } from "../core/render/secrets";
+import { SECRET_PLACEHOLDERS, SECRETS } from "../core/plan/placeholders";
 import { buildSpec } from "../core/config/build-spec";
 import { exampleWith, hosts, ROOT, stackConfig } from "./support/stack";
 import { diffTrees, readTree } from "./support/tree";
@@ -56,18 +56,18 @@ test("every host has a folder whose first script is its SSH gate, and every step
   assert.ok(tree.has("cp1/10-join-material-for-cp2.sh") && tree.has("cp1/12-await-node-for-cp2.sh"));
   assert.ok(tree.has("cp1/12-await-node-for-worker1.delete.sh"));
   assert.ok(![...tree.keys()].some((p) => p.startsWith("cp2/") && p.includes("join-material")));
-  assert.ok(tree.has("lb1/files/etc/haproxy/haproxy.cfg") && tree.has("worker2/files/etc/kubernetes/kubeadm-ha/config.XXXXXX"));
+  assert.ok(tree.has("lb1/files/etc/haproxy/haproxy.cfg") && tree.has("worker2/files/etc/kubernetes/kubeadm-ha/kubeadm-join.yaml"));
   const scripts = [...tree.keys()].filter((p) => /\/\d+-[^/]+\.sh$/.test(p) && !p.endsWith(".delete.sh"));
   assert.equal(scripts.length, plan.steps.length);
 });
 
 test("no secret is in the tree: placeholders stay, nothing shaped like a token, key or hash", () => {
   const all = [...tree.values()].join("\n");
-  for (const placeholder of ALL_PLACEHOLDERS) assert.ok(all.includes(placeholder), `${placeholder} is missing`);
+  for (const placeholder of SECRET_PLACEHOLDERS) assert.ok(all.includes(placeholder), `${placeholder} is missing`);
   assert.match(tree.get("lb1/files/etc/keepalived/keepalived.conf") ?? "", new RegExp(`auth_pass ${SECRETS.keepalivedAuthPass.placeholder}\\n`));
-  const init = tree.get("cp1/files/etc/kubernetes/kubeadm-ha/config.XXXXXX") ?? "";
+  const init = tree.get("cp1/files/etc/kubernetes/kubeadm-ha/kubeadm-init.yaml") ?? "";
   assert.ok(init.includes(SECRETS.bootstrapToken.placeholder) && init.includes(SECRETS.certificateKey.placeholder));
-  const join = tree.get("cp2/files/etc/kubernetes/kubeadm-ha/config.XXXXXX") ?? "";
+  const join = tree.get("cp2/files/etc/kubernetes/kubeadm-ha/kubeadm-join.yaml") ?? "";
   for (const name of ["bootstrapToken", "caCertHash", "certificateKey"] as const) assert.ok(join.includes(SECRETS[name].placeholder), name);
   for (const [path, content] of tree) {
     assert.doesNotMatch(content, /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/, `${path}: bootstrap-token-shaped value`);
@@ -77,6 +77,18 @@ test("no secret is in the tree: placeholders stay, nothing shaped like a token, 
   }
   const planMd = tree.get(PLAN_FILE) ?? "";
   assert.match(planMd, /\| `cp2-kubeadm-join` \| cp2 \| cp2 \| .* \| `@BOOTSTRAP_TOKEN@`, `@CA_CERT_HASH@`, `@CERTIFICATE_KEY@` \|/);
+});
+
+test("installed files: a real path on the host; how a temporary kubeadm config lives is PLAN.md's note", () => {
+  const md = tree.get(PLAN_FILE) ?? "";
+  const note = "(mode 0600): written as a temporary file (config.XXXXXX), removed after use";
+  assert.ok(md.includes(`| cp1 | \`/etc/kubernetes/kubeadm-ha/kubeadm-init.yaml\` ${note} |`));
+  assert.ok(md.includes(`| worker1 | \`/etc/kubernetes/kubeadm-ha/kubeadm-join.yaml\` ${note} |`));
+  assert.ok(md.includes("| lb1 | `/etc/haproxy/haproxy.cfg` | [`lb1/files/etc/haproxy/haproxy.cfg`]"));
+  const plan = buildPlan(spec);
+  const withProse = (s: PlanStep): PlanStep => ({ ...s, files: [{ path: "/etc/haproxy/haproxy.cfg (0644)", content: "x" }] });
+  const prose = { steps: plan.steps.map((s) => (s.id === "lb1-load-balancer" ? withProse(s) : s)) };
+  assert.throws(() => renderPlan("dev", spec, prose), /lb1-load-balancer: installed file path "\/etc\/haproxy\/haproxy\.cfg \(0644\)" is not a clean absolute path/);
 });
 
 test("PLAN.md: every step once, in waves that respect the waits, for-node of remote steps, the exact wrapper", () => {
@@ -121,7 +133,7 @@ test("adding a worker changes only PLAN.md, cp1's verify and its new steps, and 
     "cp1/10-join-material-for-worker3.delete.sh", "cp1/10-join-material-for-worker3.sh",
     "cp1/12-await-node-for-worker3.delete.sh", "cp1/12-await-node-for-worker3.sh",
     "worker3/01-wait-ssh.sh", "worker3/02-prepare-node.sh", "worker3/11-kubeadm-join.delete.sh", "worker3/11-kubeadm-join.sh",
-    "worker3/files/etc/kubernetes/kubeadm-ha/config.XXXXXX",
+    "worker3/files/etc/kubernetes/kubeadm-ha/kubeadm-join.yaml",
   ]);
 });
 
@@ -136,7 +148,7 @@ test("changing the Kubernetes version changes node prep, kubeadm configs and PLA
   assert.deepEqual(diff.added, []);
   assert.deepEqual(diff.removed, []);
   assert.ok(!diff.changed.some((p) => p.startsWith("lb")), diff.changed.join(", "));
-  for (const p of [PLAN_FILE, "cp2/02-prepare-node.sh", "cp1/06-kubeadm-init.sh", "cp1/files/etc/kubernetes/kubeadm-ha/config.XXXXXX"]) {
+  for (const p of [PLAN_FILE, "cp2/02-prepare-node.sh", "cp1/06-kubeadm-init.sh", "cp1/files/etc/kubernetes/kubeadm-ha/kubeadm-init.yaml"]) {
     assert.ok(diff.changed.includes(p), p);
   }
 });

@@ -4,11 +4,13 @@ import { spawnSync } from "node:child_process";
 import { parseAllDocuments } from "yaml";
 import { haproxyConfig, serialiseHaproxy } from "../core/plan/haproxy";
 import { keepalivedConfig, NOTIFY_SCRIPT_PATH, serialiseKeepalived, SCRIPT_USER } from "../core/plan/keepalived";
-import { serialiseInitConfig, serialiseJoinConfig, PLACEHOLDERS } from "../core/plan/kubeadm";
-import { fillTemplate } from "../core/plan/template";
+import { serialiseInitConfig, serialiseJoinConfig } from "../core/plan/kubeadm";
+import { SECRETS } from "../core/plan/placeholders";
+import { declaredStdin, fillTemplate, stepScript } from "../core/plan/template";
 import { ClusterSpec } from "../core/config/types";
 import { buildSpec } from "../core/config/build-spec";
 import { assertGolden } from "./support/golden";
+import { judgeKeepalivedTest, keepalivedTestArgv } from "../lab/lib/keepalived-check";
 import { withInterfaceNamespace } from "./support/netns";
 import { exampleWith, hosts, stackConfig } from "./support/stack";
 import { check, isRoot, missingTool, tempFile } from "./support/tools";
@@ -63,11 +65,11 @@ test("keepalived.conf of both LBs match their golden files and differ only where
   }
 });
 
-/** keepalived -t, allowing for 2.2.7's SIGTERM after a valid check (acassen/keepalived#2587). */
+/** keepalived -t, judged by the lab's one rule for 2.2.7's SIGTERM after a valid check (lab/lib/keepalived-check.ts). */
 function keepalivedCheck(address: string, conf: string, iface = "eth0"): { ok: boolean; output: string } {
   return withInterfaceNamespace(address, (exec) => {
-    const r = exec(["keepalived", "-t", "-f", tempFile("keepalived.conf", conf)]);
-    return { ok: r.status === 0 || (r.status === 143 && r.output.trim() === ""), output: `exit ${r.status}: ${r.output}` };
+    const verdict = judgeKeepalivedTest(exec(keepalivedTestArgv(tempFile("keepalived.conf", conf))));
+    return { ok: verdict.ok, output: verdict.text };
   }, iface);
 }
 
@@ -105,7 +107,7 @@ test("kubeadm init config: v1beta4 golden, endpoint, advertise address, subnets,
   const [init, cluster] = docs as [Record<string, never>, Record<string, never>];
   assert.equal(cluster["controlPlaneEndpoint"], "192.168.1.100:6443");
   assert.deepEqual(cluster["networking"], { podSubnet: "10.244.0.0/16", serviceSubnet: "10.96.0.0/12" });
-  assert.equal(init["certificateKey"], PLACEHOLDERS.certificateKey);
+  assert.equal(init["certificateKey"], SECRETS.certificateKey.placeholder);
   assert.deepEqual((init["nodeRegistration"] as { kubeletExtraArgs: unknown }).kubeletExtraArgs, [{ name: "node-ip", value: "192.168.1.101" }]);
   assert.equal((init["localAPIEndpoint"] as { advertiseAddress: string }).advertiseAddress, "192.168.1.101");
 });
@@ -123,7 +125,7 @@ test("kubeadm join configs: control plane carries certificateKey and its own adv
   assertGolden("kubeadm-join-cp2.yaml", cp2);
   assertGolden("kubeadm-join-worker1.yaml", w1);
   assert.match(cp2, /advertiseAddress: 192.168.1.102/);
-  assert.match(cp2, new RegExp(`certificateKey: "?${PLACEHOLDERS.certificateKey}`));
+  assert.match(cp2, new RegExp(`certificateKey: "?${SECRETS.certificateKey.placeholder}`));
   assert.doesNotMatch(w1, /certificateKey|controlPlane:/);
   for (const y of [cp2, w1]) {
     assert.match(y, /apiServerEndpoint: 192.168.1.100:6443/);
@@ -142,4 +144,32 @@ test("script templates refuse missing or unexpected variables", () => {
   assert.throws(() => fillTemplate("wait-vip", { VIP: "1.2.3.4" }), /missing variables \[API_PORT, ATTEMPTS\]/);
   assert.throws(() => fillTemplate("admin-kubeconfig", { EXTRA: "x" }), /unexpected \[EXTRA\]/);
   assert.match(fillTemplate("wait-vip", { VIP: "1.2.3.4", API_PORT: 6443, ATTEMPTS: 3 }), /^VIP='1\.2\.3\.4'$/m);
+});
+
+test("a step's stdin must be what its template's `# stdin:` line reads, in order", () => {
+  const init = { INIT_CONFIG: "x", TOKEN_PLACEHOLDER: "@T@", CERT_KEY_PLACEHOLDER: "@K@" };
+  assert.match(fillTemplate("kubeadm-init", init, ["bootstrapToken", "certificateKey"]), /^# stdin: bootstrapToken certificateKey$/m);
+  assert.throws(() => fillTemplate("kubeadm-init", init, ["certificateKey", "bootstrapToken"]),
+    /kubeadm-init\.sh reads stdin as \[bootstrapToken certificateKey\], the step feeds \[certificateKey bootstrapToken\]/);
+  assert.throws(() => fillTemplate("kubeadm-init", init), /the step feeds \[\]/);
+  assert.throws(() => fillTemplate("wait-ssh", {}, ["bootstrapToken"]), /wait-ssh\.sh reads stdin as \[\], the step feeds \[bootstrapToken\]/);
+  // [certificateKey] is read by joining control planes only: with or without it, nothing else.
+  const join = { JOIN_CONFIG: "x", ROLE: "worker", TOKEN_PLACEHOLDER: "@T@", CA_HASH_PLACEHOLDER: "@H@", CERT_KEY_PLACEHOLDER: "@K@" };
+  assert.deepEqual(stepScript("kubeadm-join", join, ["bootstrapToken", "caCertHash"]).stdin, ["bootstrapToken", "caCertHash"]);
+  assert.doesNotThrow(() => fillTemplate("kubeadm-join", join, ["bootstrapToken", "caCertHash", "certificateKey"]));
+  assert.throws(() => fillTemplate("kubeadm-join", join, ["bootstrapToken", "certificateKey"]),
+    /reads stdin as \[bootstrapToken caCertHash \[certificateKey\]\]/);
+});
+
+test("`# stdin:` lines name secrets, at most once per template, in the order read_secret reads them", () => {
+  assert.deepEqual(declaredStdin("#!/bin/bash\n# stdin: bootstrapToken [certificateKey]\n"), [
+    { name: "bootstrapToken", optional: false }, { name: "certificateKey", optional: true },
+  ]);
+  assert.deepEqual(declaredStdin("#!/bin/bash\nset -euo pipefail\n"), []);
+  assert.throws(() => declaredStdin("# stdin: bootstrap token\n"), /names "bootstrap", not one of/);
+  assert.throws(() => declaredStdin("# stdin: [caCertHash\n"), /names "\[caCertHash", not one of/);
+  assert.throws(() => declaredStdin("# stdin: caCertHash\n# stdin: caCertHash\n"), /2 "# stdin:" lines/);
+  const reader = "# stdin: bootstrapToken caCertHash\nread_secret CA_CERT_HASH '.'\nread_secret BOOTSTRAP_TOKEN '.'\n";
+  assert.throws(() => declaredStdin(reader, "x"),
+    /x\.sh: "# stdin: bootstrapToken caCertHash" but its read_secret calls read CA_CERT_HASH BOOTSTRAP_TOKEN/);
 });

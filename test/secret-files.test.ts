@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildPlan } from "../core/plan/steps";
+import { buildPlan, SecretName } from "../core/plan/steps";
 import { buildSpec } from "../core/config/build-spec";
 import { stackConfig } from "./support/stack";
 import { isRoot, missingTool } from "./support/tools";
@@ -13,6 +13,12 @@ const TOKEN = "abcdef.0123456789abcdef";
 const HASH = `sha256:${"d".repeat(64)}`;
 const plan = buildPlan(buildSpec(stackConfig("dev")));
 const script = (id: string): string => plan.steps.find((s) => s.id === id)?.script ?? "";
+/** Fake secret values, by name. */
+const FAKE: Readonly<Record<SecretName, string>> = {
+  bootstrapToken: TOKEN, caCertHash: HASH, certificateKey: "c".repeat(64), keepalivedAuthPass: "Ab3dEf7h",
+};
+/** The stdin a step gets, in the order its plan entry (checked against the script) gives. */
+const stdinOf = (id: string): string => (plan.steps.find((s) => s.id === id)?.stdin ?? []).map((n) => `${FAKE[n]}\n`).join("");
 
 /**
  * Runs a rendered script for real, as root, in a private mount namespace whose /etc and /var/log
@@ -61,7 +67,7 @@ function cannotRun(): string | undefined {
 test("join: the config with the token and CA hash exists only while kubeadm runs, 0600, then is removed", (t) => {
   const why = cannotRun();
   if (why) return t.skip(why);
-  const r = runWithFakes(script("worker1-kubeadm-join"), `${TOKEN}\n${HASH}\n`, 0);
+  const r = runWithFakes(script("worker1-kubeadm-join"), stdinOf("worker1-kubeadm-join"), 0);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.probe, /^mode=600\n/);
   assert.match(r.probe, new RegExp(`token: "${TOKEN.replace(".", "\\.")}"`));
@@ -70,10 +76,21 @@ test("join: the config with the token and CA hash exists only while kubeadm runs
   assert.deepEqual(r.leftovers, [], "no secret config file is left behind");
 });
 
+test("control-plane join: the three secrets, fed in the plan's order, all land in the 0600 config", (t) => {
+  const why = cannotRun();
+  if (why) return t.skip(why);
+  const r = runWithFakes(script("cp2-kubeadm-join"), stdinOf("cp2-kubeadm-join"), 0);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.probe, /^mode=600\n/);
+  for (const value of [TOKEN, HASH, FAKE.certificateKey]) assert.ok(r.probe.includes(value), value);
+  assert.doesNotMatch(r.probe, /@[A-Z_]+@/);
+  assert.deepEqual(r.leftovers, []);
+});
+
 test("a failing kubeadm: the script fails, its error masks the token, and the config is still removed", (t) => {
   const why = cannotRun();
   if (why) return t.skip(why);
-  const r = runWithFakes(script("cp1-kubeadm-init"), `${TOKEN}\n${"c".repeat(64)}\n`, 1);
+  const r = runWithFakes(script("cp1-kubeadm-init"), stdinOf("cp1-kubeadm-init"), 1);
   assert.notEqual(r.status, 0);
   assert.match(r.stderr, /kubeadm-ha: 'kubeadm init' failed/);
   assert.match(r.stderr, /rejected token <redacted>/);
@@ -84,7 +101,7 @@ test("a failing kubeadm: the script fails, its error masks the token, and the co
 test("token refresh: the bootstrap-token manifest is applied from a 0600 file that is then removed", (t) => {
   const why = cannotRun();
   if (why) return t.skip(why);
-  const r = runWithFakes(script("worker1-join-material"), `${TOKEN}\n`, 0);
+  const r = runWithFakes(script("worker1-join-material"), stdinOf("worker1-join-material"), 0);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.probe, /^mode=600\n/);
   assert.match(r.probe, /name: bootstrap-token-abcdef\n/);

@@ -6,6 +6,7 @@ import { parse } from "yaml";
 import { CONFIG_KEYS } from "../core/config/keys";
 import { ConfigError } from "../core/config/problems";
 import { buildSpec } from "../core/config/build-spec";
+import { HOST_FIELDS, rawConfigSchema } from "../core/config/schema";
 import { exampleWith, hosts, ROOT, stackConfig } from "./support/stack";
 
 test("the example stack gives the classic layout with defaults filled in", () => {
@@ -128,4 +129,30 @@ test("Pulumi.yaml declares every scalar key with the same type and default as th
     assert.deepEqual(declared.default, key.default, `default of ${key.name}`);
     assert.equal(declared.secret === true, key.kind === "secret", `secret flag of ${key.name}`);
   }
+});
+
+test("CONFIG_KEYS, the zod schema and Pulumi.yaml name the same keys and agree on defaults", () => {
+  const project = parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown }> };
+  const names = CONFIG_KEYS.map((k) => k.name);
+  const shape: Record<string, { safeParse(value: unknown): { success: boolean } }> = rawConfigSchema.shape;
+  assert.deepEqual(Object.keys(shape).sort(), [...names].sort(), "zod schema keys vs CONFIG_KEYS");
+  for (const declared of Object.keys(project.config)) assert.ok(names.includes(declared), `Pulumi.yaml declares ${declared}, which CONFIG_KEYS lacks`);
+  for (const key of CONFIG_KEYS) {
+    // Defaults are applied before the shape check: only a key without default may be unset.
+    assert.equal(shape[key.name].safeParse(undefined).success, key.default === undefined, `zod optionality of ${key.name}`);
+    if (key.default !== undefined) assert.ok(shape[key.name].safeParse(key.default).success, `zod rejects the default of ${key.name}`);
+    const declaredDefault = project.config[key.name]?.default;
+    if (declaredDefault !== undefined) assert.deepEqual(declaredDefault, key.default, `Pulumi.yaml default of ${key.name}`);
+  }
+});
+
+test("an unknown host field is answered with the host schema's fields", () => {
+  assert.deepEqual(HOST_FIELDS, ["name", "address", "privateAddress", "interface", "hostKey"]);
+  assert.throws(() => buildSpec(exampleWith({ workers: [{ name: "w1", address: "192.168.1.111", hostkey: "ssh-ed25519 AAAA" }] })), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    assert.deepEqual(err.problems.map((p) => p.message), [
+      "unknown field(s) hostkey; valid fields are name, address, privateAddress, interface, hostKey (bastion: host, user, port; instanceTypes: loadBalancer, controlPlane, worker)",
+    ]);
+    return true;
+  });
 });

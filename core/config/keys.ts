@@ -1,7 +1,7 @@
 /**
  * The stack configuration contract: every key of the `kubeadm-ha` namespace, its kind and default.
- * One table feeds the parser, the defaults, the README table and a test that keeps `Pulumi.yaml`
- * in step with it.
+ * One table feeds the parser, the defaults, the zod schema's key names and optionality
+ * (`schema.ts`), the README table and a test that keeps `Pulumi.yaml` in step with it.
  */
 
 /** The config namespace; equals the project name in `Pulumi.yaml`. */
@@ -26,7 +26,11 @@ export interface ConfigKey {
   readonly description: string;
 }
 
-export const CONFIG_KEYS: readonly ConfigKey[] = [
+/** Instance type per role on aws when `instanceTypes` leaves a role out. */
+export const DEFAULT_INSTANCE_TYPES = { loadBalancer: "t3.small", controlPlane: "t3.medium", worker: "t3.medium" } as const;
+
+// Literal types kept (`as const`) so the zod schema can be checked against these names at compile time.
+const KEY_TABLE = [
   { name: "platform", kind: "string", default: "baremetal", description: "Where the hosts come from: `baremetal` (existing hosts over SSH) or `aws`." },
   { name: "kubernetesVersion", kind: "string", default: "1.32.3", description: "Kubernetes version X.Y.Z (1.28 to 1.35); picks the pkgs.k8s.io repository and the kubeadm config API." },
   { name: "podNetworkCidr", kind: "string", default: "10.244.0.0/16", description: "Pod network CIDR; must not overlap the service CIDR or the hosts' addresses." },
@@ -51,7 +55,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { name: "subnetIds", kind: "array", items: "string", default: [], description: "aws: existing subnets (public, one per AZ) when `vpcId` is set; the first holds the LB pair." },
   { name: "availabilityZoneCount", kind: "integer", default: 3, description: "aws: how many AZs the created VPC spans (control planes and workers are spread over them)." },
   { name: "ami", kind: "string", description: "aws: AMI id; default is the newest Ubuntu 22.04 LTS amd64 from Canonical." },
-  { name: "instanceTypes", kind: "object", default: { loadBalancer: "t3.small", controlPlane: "t3.medium", worker: "t3.medium" }, description: "aws: instance type per role `{loadBalancer, controlPlane, worker}`; control planes need 2 vCPU / 2 GiB." },
+  { name: "instanceTypes", kind: "object", default: DEFAULT_INSTANCE_TYPES, description: "aws: instance type per role `{loadBalancer, controlPlane, worker}`; control planes need 2 vCPU / 2 GiB." },
   { name: "controlPlaneCount", kind: "integer", default: 3, description: "aws: number of control planes (odd)." },
   { name: "workerCount", kind: "integer", default: 2, description: "aws: number of workers." },
   { name: "rootVolumeSizeGb", kind: "integer", default: 30, description: "aws: gp3 root volume size (encrypted)." },
@@ -61,7 +65,16 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { name: "allowOpenCidrs", kind: "boolean", default: false, description: "aws: explicit opt-in to `0.0.0.0/0` in sshAllowedCidrs or apiAllowedCidrs." },
   { name: "publicApi", kind: "boolean", default: true, description: "aws: an Elastic IP on the VIP (or an internet-facing NLB); the exported kubeconfig points at it." },
   { name: "externalEtcdEndpoints", kind: "array", items: "string", default: [], description: "External etcd client URLs (`https://host:2379`); empty means stacked etcd on the control planes." },
-];
+] as const satisfies readonly ConfigKey[];
+
+/** Every key of the contract, in documentation order. */
+export const CONFIG_KEYS: readonly ConfigKey[] = KEY_TABLE;
+
+/** Name of a key of the contract. */
+export type ConfigKeyName = (typeof KEY_TABLE)[number]["name"];
+
+/** Name of a key that has a default, so it always has a value once `normalize.ts` has applied the defaults. */
+export type DefaultedKeyName = Extract<(typeof KEY_TABLE)[number], { readonly default: unknown }>["name"];
 
 /** Looks up a key of the contract by name. */
 export function findKey(name: string): ConfigKey | undefined {

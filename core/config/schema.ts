@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { CONFIG_NAMESPACE } from "./keys";
-import { Problem } from "./problems";
+import { ConfigKeyName, DefaultedKeyName, findKey } from "./keys";
 
 /** A host as written in config; `privateAddress` and `interface` are filled in by the spec. */
 export const hostSchema = z.strictObject({
@@ -11,8 +10,21 @@ export const hostSchema = z.strictObject({
   hostKey: z.string().optional(),
 });
 
-/** The shape (types only) of the config; ranges and relations are checked in `validate.ts`. */
-export const rawConfigSchema = z.object({
+/** The optional SSH jump host (`bastion`). */
+export const bastionSchema = z.strictObject({ host: z.string(), user: z.string().optional(), port: z.number().int().optional() });
+
+/** Instance type overrides per role (`instanceTypes`, aws). */
+export const instanceTypesSchema = z.strictObject({ loadBalancer: z.string(), controlPlane: z.string(), worker: z.string() }).partial();
+
+/** The fields a host entry may have, in schema order. */
+export const HOST_FIELDS = hostSchema.keyof().options;
+
+/** The host fields every entry must have. */
+export const REQUIRED_HOST_FIELDS = HOST_FIELDS.filter((field) => !hostSchema.shape[field].safeParse(undefined).success);
+
+// The value type of every key of the contract. Whether a key may be unset is not written here: it
+// follows from keys.ts (no default = may be unset), and `satisfies` keeps these names equal to its names.
+const VALUE_TYPES = {
   platform: z.string(),
   kubernetesVersion: z.string(),
   podNetworkCidr: z.string(),
@@ -20,71 +32,53 @@ export const rawConfigSchema = z.object({
   apiPort: z.number().int(),
   cni: z.string(),
   sshUser: z.string(),
-  sshPrivateKey: z.string().optional(),
+  sshPrivateKey: z.string(),
   sshPort: z.number().int(),
-  bastion: z.strictObject({ host: z.string(), user: z.string().optional(), port: z.number().int().optional() }).optional(),
-  vip: z.string().optional(),
+  bastion: bastionSchema,
+  vip: z.string(),
   vipInterface: z.string(),
   virtualRouterId: z.number().int(),
   vrrpAdvertInterval: z.number().int(),
-  loadBalancers: z.array(hostSchema).optional(),
-  controlPlanes: z.array(hostSchema).optional(),
+  loadBalancers: z.array(hostSchema),
+  controlPlanes: z.array(hostSchema),
   workers: z.array(hostSchema),
   externalEtcdEndpoints: z.array(z.string()),
   clusterName: z.string(),
   loadBalancerMode: z.string(),
   vpcCidr: z.string(),
-  vpcId: z.string().optional(),
+  vpcId: z.string(),
   subnetIds: z.array(z.string()),
   availabilityZoneCount: z.number().int(),
-  ami: z.string().optional(),
-  instanceTypes: z.strictObject({ loadBalancer: z.string(), controlPlane: z.string(), worker: z.string() }).partial(),
+  ami: z.string(),
+  instanceTypes: instanceTypesSchema,
   controlPlaneCount: z.number().int(),
   workerCount: z.number().int(),
   rootVolumeSizeGb: z.number().int(),
-  sshPublicKey: z.string().optional(),
-  sshAllowedCidrs: z.array(z.string()).optional(),
-  apiAllowedCidrs: z.array(z.string()).optional(),
+  sshPublicKey: z.string(),
+  sshAllowedCidrs: z.array(z.string()),
+  apiAllowedCidrs: z.array(z.string()),
   allowOpenCidrs: z.boolean(),
   publicApi: z.boolean(),
-});
+} satisfies Record<ConfigKeyName, z.ZodType>;
+
+type ValueTypes = typeof VALUE_TYPES;
+
+/** The config shape: a key without a default in the contract is optional. */
+type ConfigShape = { [K in keyof ValueTypes]: K extends DefaultedKeyName ? ValueTypes[K] : z.ZodOptional<ValueTypes[K]> };
+
+/** Makes optional every key the contract gives no default (defaults are applied before the shape check). */
+function withContractOptionality(types: ValueTypes): ConfigShape {
+  const shape: Record<string, z.ZodType> = {};
+  // Insertion order is VALUE_TYPES' order, which is the order zod reports issues in.
+  for (const [name, type] of Object.entries(types)) shape[name] = findKey(name)?.default === undefined ? type.optional() : type;
+  // The loop builds exactly the mapped type; TypeScript cannot follow a loop over keys.
+  return shape as ConfigShape;
+}
+
+/** The shape (types only) of the config; ranges and relations are checked by the `validate-*.ts` validators. */
+export const rawConfigSchema = z.object(withContractOptionality(VALUE_TYPES));
 
 /** Config after the shape check. */
 export type RawConfig = z.infer<typeof rawConfigSchema>;
 /** A host entry after the shape check. */
 export type RawHost = z.infer<typeof hostSchema>;
-
-/** Formats a config path like `controlPlanes[1].address` under the namespace. */
-export function keyPath(path: readonly PropertyKey[]): string {
-  // A first part with its own namespace (`aws:region`) is a full key already.
-  const full = typeof path[0] === "string" && path[0].includes(":");
-  let out = full ? "" : CONFIG_NAMESPACE + ":";
-  path.forEach((part, i) => {
-    if (typeof part === "number") out += `[${part}]`;
-    else out += (i === 0 ? "" : ".") + String(part);
-  });
-  return out;
-}
-
-/** Checks the shape; returns every shape problem with its key. */
-export function parseShape(values: Record<string, unknown>): { config?: RawConfig; problems: Problem[] } {
-  const result = rawConfigSchema.safeParse(values);
-  if (result.success) return { config: result.data, problems: [] };
-  const problems = result.error.issues.map((issue): Problem => {
-    if (issue.code === "unrecognized_keys") {
-      return { key: keyPath(issue.path), message: `unknown field(s) ${issue.keys.join(", ")}; valid fields are name, address, privateAddress, interface, hostKey (bastion: host, user, port; instanceTypes: loadBalancer, controlPlane, worker)` };
-    }
-    const got = valueAt(values, issue.path);
-    return { key: keyPath(issue.path), message: `${issue.message} (got ${got === undefined ? "nothing" : JSON.stringify(got)})` };
-  });
-  return { problems };
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let cur: unknown = root;
-  for (const part of path) {
-    if (cur === null || typeof cur !== "object") return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[part];
-  }
-  return cur;
-}

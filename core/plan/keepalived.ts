@@ -14,8 +14,6 @@ export const CHECK_SCRIPT_PATH = "/etc/keepalived/check_apiserver_frontend.sh";
 export const SCRIPT_USER = "keepalived_script";
 /** Where the AWS VIP mover (notify script) is installed. */
 export const NOTIFY_SCRIPT_PATH = "/etc/keepalived/aws_move_vip.sh";
-/** Placeholder the install script replaces with the auth_pass it reads from stdin. */
-export const AUTH_PASS_PLACEHOLDER = "@KEEPALIVED_AUTH_PASS@";
 
 /** Inputs that differ between the two load balancers. */
 export interface KeepalivedHostArgs {

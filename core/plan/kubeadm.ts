@@ -1,13 +1,6 @@
 import { stringify } from "yaml";
 import { ClusterSpec, HostSpec } from "../config/types";
-import { LATE } from "./placeholders";
-
-/** Placeholders the scripts replace with values read from stdin, so rendered configs hold no secret. */
-export const PLACEHOLDERS = {
-  bootstrapToken: "@BOOTSTRAP_TOKEN@",
-  certificateKey: "@CERTIFICATE_KEY@",
-  caCertHash: "@CA_CERT_HASH@",
-} as const;
+import { LATE, SECRETS } from "./placeholders";
 
 const CRI_SOCKET = "unix:///run/containerd/containerd.sock";
 
@@ -103,12 +96,12 @@ export function serialiseInitConfig(spec: ClusterSpec): string {
     apiVersion: spec.kubeadmApiVersion,
     kind: "InitConfiguration",
     bootstrapTokens: [{
-      token: PLACEHOLDERS.bootstrapToken,
+      token: SECRETS.bootstrapToken.placeholder,
       ttl: "24h0m0s",
       groups: ["system:bootstrappers:kubeadm:default-node-token"],
       usages: ["signing", "authentication"],
     }],
-    certificateKey: PLACEHOLDERS.certificateKey,
+    certificateKey: SECRETS.certificateKey.placeholder,
     localAPIEndpoint: { advertiseAddress: first.privateAddress, bindPort: spec.apiPort },
     nodeRegistration: nodeRegistration(spec, first),
   };
@@ -123,9 +116,9 @@ export function serialiseJoinConfig(spec: ClusterSpec, host: HostSpec): string {
     discovery: {
       bootstrapToken: {
         apiServerEndpoint: spec.controlPlaneEndpoint,
-        token: PLACEHOLDERS.bootstrapToken,
+        token: SECRETS.bootstrapToken.placeholder,
         // Pinning the CA public key: never unsafeSkipCAVerification.
-        caCertHashes: [PLACEHOLDERS.caCertHash],
+        caCertHashes: [SECRETS.caCertHash.placeholder],
       },
     },
     nodeRegistration: nodeRegistration(spec, host),
@@ -133,7 +126,7 @@ export function serialiseJoinConfig(spec: ClusterSpec, host: HostSpec): string {
   if (host.role === "controlPlane") {
     join.controlPlane = {
       localAPIEndpoint: { advertiseAddress: host.privateAddress, bindPort: spec.apiPort },
-      certificateKey: PLACEHOLDERS.certificateKey,
+      certificateKey: SECRETS.certificateKey.placeholder,
     };
   }
   return documents([join, kubeletConfiguration()]);

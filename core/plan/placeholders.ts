@@ -1,4 +1,52 @@
 /**
+ * Every placeholder the plan carries instead of a value, in one place: secrets (fed on stdin and
+ * filled in on the host) and late values (known only once cloud resources exist, filled in by
+ * the Pulumi layer). `npm run render` shows both, with the text below.
+ */
+
+/** Secrets a step reads on stdin, one per line, in the order its script declares (`# stdin:`). */
+export type SecretName = "bootstrapToken" | "caCertHash" | "certificateKey" | "keepalivedAuthPass";
+
+/** A secret as configs and the render show it: a named placeholder and where its value comes from. */
+export interface SecretPlaceholder {
+  /** The placeholder that stands for the value in configs and in PLAN.md. */
+  readonly placeholder: string;
+  /** Where the value is made (never the value). */
+  readonly source: string;
+}
+
+/** Every secret a step may read on stdin, by name, in the order PLAN.md lists them. */
+export const SECRETS: Readonly<Record<SecretName, SecretPlaceholder>> = {
+  bootstrapToken: {
+    placeholder: "@BOOTSTRAP_TOKEN@",
+    source: "`random.RandomPassword` 6 + 16 characters `[a-z0-9]`, kept encrypted in the stack state",
+  },
+  certificateKey: {
+    placeholder: "@CERTIFICATE_KEY@",
+    source: "`random.RandomBytes` 32 bytes as 64 hex characters, kept encrypted in the stack state",
+  },
+  caCertHash: {
+    placeholder: "@CA_CERT_HASH@",
+    source: "secret stdout of the step that reads the CA public-key pin",
+  },
+  keepalivedAuthPass: {
+    placeholder: "@KEEPALIVED_AUTH_PASS@",
+    source: "`random.RandomPassword` 8 characters (keepalived truncates longer ones), kept encrypted in the stack state",
+  },
+};
+
+/** Every secret name, in {@link SECRETS} order. */
+export const SECRET_NAMES = Object.keys(SECRETS) as readonly SecretName[];
+
+/** Every secret placeholder the render may contain, for leak checks. */
+export const SECRET_PLACEHOLDERS: readonly string[] = SECRET_NAMES.map((n) => SECRETS[n].placeholder);
+
+/** True if `text` names a secret. */
+export function isSecretName(text: string): text is SecretName {
+  return (SECRET_NAMES as readonly string[]).includes(text);
+}
+
+/**
  * Values known only after cloud resources exist (an Elastic IP, an NLB's DNS name). The plan
  * carries these placeholders; the Pulumi layer substitutes them, and `npm run render` shows them.
  */
@@ -11,3 +59,27 @@ export const LATE = {
 
 /** Name of a late value. */
 export type LateName = keyof typeof LATE;
+
+/** What each late value is, for PLAN.md. */
+export const LATE_MEANINGS: Readonly<Record<LateName, string>> = {
+  controlPlaneHost: "DNS name of the Network Load Balancer, the host part of the control-plane endpoint",
+  publicApiAddress: "Elastic IP of the VIP, added to the api-server certificate",
+};
+
+/** A late value found in a text: its name, placeholder and meaning. */
+export interface LateValue {
+  /** Which value. */
+  readonly name: LateName;
+  /** Its placeholder. */
+  readonly placeholder: string;
+  /** What it is. */
+  readonly meaning: string;
+}
+
+/** Late values whose placeholder appears in `texts`, in {@link LATE} order. */
+export function lateValuesIn(texts: Iterable<string>): LateValue[] {
+  const all = [...texts].join("\n");
+  return (Object.keys(LATE) as LateName[])
+    .filter((name) => all.includes(LATE[name]))
+    .map((name) => ({ name, placeholder: LATE[name], meaning: LATE_MEANINGS[name] }));
+}

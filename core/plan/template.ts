@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { isSecretName, SECRET_NAMES, SecretName } from "./placeholders";
 
 /** Folder of the `.sh` templates. */
 export const SCRIPTS_DIR = join(__dirname, "..", "scripts");
@@ -14,12 +15,61 @@ export function declaredVariables(template: string): string[] {
   return [...template.matchAll(/^: "\$\{([A-Z][A-Z0-9_]*):\?\}"$/gm)].map((m) => m[1]);
 }
 
+/** Values of a template's variables, by name. */
+export type TemplateVars = Readonly<Record<string, string | number>>;
+
+/** One secret of a template's `# stdin:` line. */
+export interface StdinEntry {
+  /** The secret, one stdin line. */
+  readonly name: SecretName;
+  /** Written `[name]`: read only in some runs (e.g. the certificate key, by joining control planes only). */
+  readonly optional: boolean;
+}
+
+/**
+ * The secrets a template reads on stdin, in read order, from its one `# stdin: a b [c]` line;
+ * none when it has no such line. Throws on a second line, on a name that is not a secret, and
+ * when the template's `read_secret` calls read other secrets or in another order.
+ */
+export function declaredStdin(template: string, name = "template"): StdinEntry[] {
+  const lines = [...template.matchAll(/^# stdin:(.*)$/gm)].map((m) => m[1].trim());
+  if (lines.length > 1) throw new Error(`script template ${name}.sh has ${lines.length} "# stdin:" lines; one is the rule`);
+  const entries = lines.length === 0 ? [] : lines[0].split(/\s+/).map((word) => {
+    const m = /^(\[?)([A-Za-z]+)(\]?)$/.exec(word);
+    if (!m || m[1].length !== m[3].length || !isSecretName(m[2])) {
+      const known = SECRET_NAMES.join(", ");
+      throw new Error(`script template ${name}.sh: "# stdin:" names ${JSON.stringify(word)}, not one of ${known} (or [name])`);
+    }
+    return { name: m[2], optional: m[1] === "[" };
+  });
+  const reads = readSecretCalls(template);
+  // load-balancer.sh reads its one line with `read -r`; where read_secret is used, it must agree.
+  if (reads.length > 0 && reads.join(" ") !== entries.map((e) => shellName(e.name)).join(" ")) {
+    throw new Error(`script template ${name}.sh: "# stdin: ${lines[0] ?? ""}" but its read_secret calls read ${reads.join(" ")}`);
+  }
+  return entries;
+}
+
+/** A step's script and the secrets fed to it, checked against the template's `# stdin:` line. */
+export interface Script {
+  /** The filled template. */
+  readonly text: string;
+  /** Secrets fed on stdin, in order. */
+  readonly stdin: readonly SecretName[];
+}
+
+/** Fills a template for a step that feeds it `stdin`; see {@link fillTemplate}. */
+export function stepScript(name: string, vars: TemplateVars = {}, stdin: readonly SecretName[] = []): Script {
+  return { text: fillTemplate(name, vars, stdin), stdin: [...stdin] };
+}
+
 /**
  * Renders `core/scripts/<name>.sh`: the values are assigned, shell-quoted, right after
- * `set -euo pipefail`. Every declared variable must be given and nothing else, so a template and
- * its caller cannot drift apart silently.
+ * `set -euo pipefail`. Every declared variable must be given and nothing else, and `stdin` must
+ * be what the template's `# stdin:` line reads, in that order, so a template and its caller
+ * cannot drift apart silently.
  */
-export function fillTemplate(name: string, vars: Readonly<Record<string, string | number>> = {}): string {
+export function fillTemplate(name: string, vars: TemplateVars = {}, stdin: readonly SecretName[] = []): string {
   const template = inlineIncludes(readFileSync(join(SCRIPTS_DIR, `${name}.sh`), "utf8"));
   const declared = declaredVariables(template);
   const given = Object.keys(vars);
@@ -28,6 +78,7 @@ export function fillTemplate(name: string, vars: Readonly<Record<string, string 
   if (missing.length > 0 || extra.length > 0) {
     throw new Error(`script template ${name}.sh: missing variables [${missing.join(", ")}], unexpected [${extra.join(", ")}]`);
   }
+  checkStdin(name, template, stdin);
   const marker = "set -euo pipefail\n";
   const at = template.indexOf(marker);
   if (at < 0) throw new Error(`script template ${name}.sh must contain "set -euo pipefail"`);
@@ -39,6 +90,33 @@ export function fillTemplate(name: string, vars: Readonly<Record<string, string 
   }).join("");
   const cut = at + marker.length;
   return template.slice(0, cut) + assignments + template.slice(cut);
+}
+
+/** Throws unless `stdin` is what the template's `# stdin:` line declares, in that order. */
+function checkStdin(name: string, template: string, stdin: readonly SecretName[]): void {
+  const declared = declaredStdin(template, name);
+  const shown = declared.map((e) => (e.optional ? `[${e.name}]` : e.name)).join(" ");
+  // Walk the declaration: each name must be the next line fed, unless it is optional.
+  let at = 0;
+  let matches = true;
+  for (const entry of declared) {
+    if (stdin[at] === entry.name) at++;
+    else if (!entry.optional) matches = false;
+  }
+  if (!matches || at !== stdin.length) {
+    throw new Error(`script template ${name}.sh reads stdin as [${shown}], the step feeds [${stdin.join(" ")}]`);
+  }
+}
+
+/** Variables the template's `read_secret VAR` calls fill, in order (comments skipped). */
+function readSecretCalls(template: string): string[] {
+  return template.split("\n").filter((line) => !/^\s*#/.test(line))
+    .flatMap((line) => [...line.matchAll(/\bread_secret ([A-Z][A-Z0-9_]*)\b/g)].map((m) => m[1]));
+}
+
+/** `caCertHash` → `CA_CERT_HASH`: the shell variable a secret is read into. */
+function shellName(name: SecretName): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
 }
 
 /** Replaces `# @include lib/x.sh` lines with that file, so shared shell helpers live in one place. */

@@ -3,12 +3,16 @@ import { PHASES, Plan, PlanStep } from "../plan/steps";
 
 /** A config file a step installs, and where the render puts it. */
 export interface RenderedFile {
-  /** Path on the host as the plan names it (may carry a note, e.g. "(0600, removed after use)"). */
+  /** Path on the host, as the plan names it. */
   readonly hostPath: string;
-  /** Path in the render tree, `<host>/files/<absolute path without note>`. */
+  /** Path in the render tree, `<host>/files/<path on the host without the leading />`. */
   readonly treePath: string;
   /** File content, secrets as placeholders. */
   readonly content: string;
+  /** File mode, where the plan gives one. */
+  readonly mode?: string;
+  /** How the file lives on the host, where the plan says (e.g. a temporary file). */
+  readonly note?: string;
 }
 
 /** Where one step's scripts and files go in the render tree. */
@@ -44,7 +48,10 @@ export function layoutOf(plan: Plan, hosts: readonly string[]): ReadonlyMap<stri
       // Two steps installing the same path on one host: keep both, the later one suffixed.
       if (taken.has(treePath)) treePath = `${treePath}.${posix.basename(base)}`;
       taken.add(treePath);
-      return { hostPath: f.path, treePath, content: f.content };
+      return {
+        hostPath: f.path, treePath, content: f.content,
+        ...(f.mode !== undefined ? { mode: f.mode } : {}), ...(f.note !== undefined ? { note: f.note } : {}),
+      };
     });
     entries.push({
       step, number, script: `${base}.sh`,
@@ -55,11 +62,14 @@ export function layoutOf(plan: Plan, hosts: readonly string[]): ReadonlyMap<stri
   return layout;
 }
 
-/** `/etc/x.conf (note)` → `etc/x.conf`; refuses relative paths and `..`, so nothing lands outside the tree. */
+/**
+ * `/etc/x.conf` → `etc/x.conf`; refuses relative paths, `..` and whitespace (prose belongs in the
+ * file's `note`), so nothing lands outside the tree.
+ */
 export function treeRelative(hostPath: string, stepId: string): string {
-  const path = hostPath.replace(/\s+\(.*\)$/, "").trim();
-  const normal = posix.normalize(path);
-  if (!path.startsWith("/") || normal === "/" || normal !== path || normal.split("/").some((part) => part === ".." || part === ".")) {
+  const normal = posix.normalize(hostPath);
+  const clean = hostPath.startsWith("/") && normal !== "/" && normal === hostPath && !/\s/.test(hostPath);
+  if (!clean || normal.split("/").some((part) => part === ".." || part === ".")) {
     throw new Error(`step ${stepId}: installed file path ${JSON.stringify(hostPath)} is not a clean absolute path`);
   }
   return normal.slice(1);

@@ -1,10 +1,9 @@
 import { Plan, PlanStep } from "../plan/steps";
+import { lateValuesIn, SECRET_NAMES, SecretName, SECRETS } from "../plan/placeholders";
 import { sudoWrap } from "../plan/sudo";
 import { allHosts, ClusterSpec, etcdMemberCount, quorumOf } from "../config/types";
-import { lateValuesIn } from "./late-values";
-import { StepLayout } from "./layout";
+import { RenderedFile, StepLayout } from "./layout";
 import { Schedule } from "./schedule";
-import { SECRETS } from "./secrets";
 
 /** What PLAN.md is written from. */
 export interface PlanDocInput {
@@ -134,12 +133,11 @@ function orderSection({ schedule, layout }: PlanDocInput): string {
 const stdinOf = (s: PlanStep): string => s.stdin.length > 0 ? s.stdin.map((n) => code(SECRETS[n].placeholder)).join(", ") : none;
 
 function secretsSection({ plan }: PlanDocInput): string {
-  const readers = (name: keyof typeof SECRETS): string => plan.steps.filter((s) => s.stdin.includes(name)).map((s) => code(s.id)).join(", ") || none;
-  const provider = (name: keyof typeof SECRETS): string => {
+  const readers = (name: SecretName): string => plan.steps.filter((s) => s.stdin.includes(name)).map((s) => code(s.id)).join(", ") || none;
+  const provider = (name: SecretName): string => {
     const step = plan.steps.find((s) => s.provides === name);
     return step ? ` (${code(step.id)})` : "";
   };
-  const names = Object.keys(SECRETS) as (keyof typeof SECRETS)[];
   const secretStdout = plan.steps.filter((s) => s.secretStdout).map((s) =>
     `- ${code(s.id)}: stdout is secret (encrypted in state, not streamed to the log)${s.provides ? `; it is ${code(SECRETS[s.provides].placeholder)}` : ""}`);
   return [
@@ -150,7 +148,7 @@ function secretsSection({ plan }: PlanDocInput): string {
     "script reads each line, checks its shape without printing it, and replaces the placeholder in",
     "memory or in a 0600 file removed on exit.",
     "",
-    table(["placeholder", "secret", "value comes from", "read on stdin by"], names.map((n) =>
+    table(["placeholder", "secret", "value comes from", "read on stdin by"], SECRET_NAMES.map((n) =>
       [code(SECRETS[n].placeholder), n, SECRETS[n].source + provider(n), readers(n)])),
     "Steps whose output is secret:",
     "",
@@ -160,8 +158,14 @@ function secretsSection({ plan }: PlanDocInput): string {
 }
 
 function filesSection({ layout }: PlanDocInput): string {
-  const rows = [...layout.values()].flat().flatMap((l) => l.files.map((f) => [l.step.runsOn, code(f.hostPath), link(f.treePath), code(l.step.id)]));
+  const rows = [...layout.values()].flat()
+    .flatMap((l) => l.files.map((f) => [l.step.runsOn, hostPathCell(f), link(f.treePath), code(l.step.id)]));
   return ["## Installed files", "", table(["host", "path on the host", "rendered", "installed by"], rows)].join("\n");
+}
+
+/** The path, then the mode and the note where the plan gives them. */
+function hostPathCell(f: RenderedFile): string {
+  return `${code(f.hostPath)}${f.mode !== undefined ? ` (mode ${f.mode})` : ""}${f.note !== undefined ? `: ${f.note}` : ""}`;
 }
 
 function lifecycleSection({ plan }: PlanDocInput): string {

@@ -2,7 +2,7 @@
 # Runs on a live control plane right before a control plane joins, so one added weeks later still
 # joins: the bootstrap token is rewritten with a fresh expiry and the control-plane certs are
 # re-uploaded under the known certificate key (the kubeadm-certs Secret expires after 2 h).
-# stdin: bootstrap token, certificate key.
+# stdin: bootstrapToken certificateKey
 set -euo pipefail
 : "${INIT_CONFIG:?}"
 : "${TOKEN_PLACEHOLDER:?}"

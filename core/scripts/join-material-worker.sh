@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs on a live control plane right before a worker joins, so a worker added weeks later still
-# joins: the bootstrap token (24 h TTL) is rewritten with a fresh expiry. stdin: bootstrap token.
+# joins: the bootstrap token (24 h TTL) is rewritten with a fresh expiry.
+# stdin: bootstrapToken
 set -euo pipefail
 : "${TOKEN_TTL_HOURS:?}"
 # @include lib/secrets.sh

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # First control plane: kubeadm init behind the VIP, certificates uploaded for joining control planes.
-# stdin: bootstrap token, certificate key. Done already when /etc/kubernetes/admin.conf exists.
+# stdin: bootstrapToken certificateKey
+# Done already when /etc/kubernetes/admin.conf exists.
 set -euo pipefail
 : "${INIT_CONFIG:?}"
 : "${TOKEN_PLACEHOLDER:?}"

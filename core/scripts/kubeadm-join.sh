@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Joins this host to the cluster through the VIP, as a control plane or a worker.
-# stdin: bootstrap token, CA cert hash, certificate key (control planes only).
+# stdin: bootstrapToken caCertHash [certificateKey]
 # Done already when /etc/kubernetes/kubelet.conf exists.
 set -euo pipefail
 : "${JOIN_CONFIG:?}"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Load balancer: HAProxy in front of the api-servers and keepalived holding the VIP.
-# stdin: the 8-character VRRP auth_pass. Configs are checked by the daemons before they replace
+# stdin: keepalivedAuthPass
+# Configs are checked by the daemons before they replace
 # the running ones; daemons restart only when a file changed.
 set -euo pipefail
 : "${HAPROXY_CFG:?}"

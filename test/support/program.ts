@@ -18,6 +18,8 @@ export interface CapturedOptions {
   readonly additionalSecretOutputs: string[];
   /** customTimeouts option. */
   readonly customTimeouts?: pulumi.CustomTimeouts;
+  /** The resource's URN: its name and the types of its parents, which must not change. */
+  readonly urn: Promise<string>;
 }
 
 /** Result of running the cluster component under mocks. */
@@ -47,6 +49,10 @@ export async function runCluster(spec: ClusterSpec): Promise<Run> {
       deleteBeforeReplace: (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace === true,
       additionalSecretOutputs: (args.opts as pulumi.CustomResourceOptions).additionalSecretOutputs ?? [],
       customTimeouts: args.opts.customTimeouts,
+      // The URN is set after transformations run: read it once the constructor has returned.
+      urn: Promise.resolve().then(() => new Promise<string>((resolve) => {
+        args.resource.urn.apply((u) => { resolve(u); return u; });
+      })),
     });
     return undefined;
   };
