@@ -1,3 +1,4 @@
+import { LabBounds } from "./bounds";
 import { AgentHandle } from "./client/handle";
 import { LoopResult, RequestRecord } from "./client/protocol";
 import { Daemon } from "./lib/daemon";
@@ -8,6 +9,7 @@ import { LabPaths, startEtcd, startHaproxy, startKeepalived, startStandin } from
 import { signalNamespace, waitNamespaceEmpty } from "./net/netns";
 import { LabHost, LabTopology } from "./net/topology";
 import { soleHolder } from "./net/vip";
+import { RenderedTimers } from "./rendered-timers";
 import { LOOP, WAIT } from "./settings";
 import { LabCert } from "./tls";
 
@@ -15,8 +17,9 @@ import { LabCert } from "./tls";
 export const WRITE_PREFIX = "lab-w";
 
 /**
- * A running lab: topology, daemons per host, the client agent, and the ledger of every write a
- * client saw acknowledged (checked after recovery).
+ * A running lab: topology, daemons per host, the client agent, the timers of the installed LB
+ * configs with the bounds computed from them, and the ledger of every write a client saw
+ * acknowledged (checked after recovery).
  */
 export class Lab {
   readonly etcd = new Map<string, Daemon>();
@@ -33,6 +36,8 @@ export class Lab {
     readonly cert: LabCert,
     readonly agent: AgentHandle,
     readonly runId: string,
+    readonly timers: RenderedTimers,
+    readonly bounds: LabBounds,
   ) {}
 
   /** Key written at setup and read by the loops and the serializable-read check. */

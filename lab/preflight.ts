@@ -1,25 +1,34 @@
 import { LabError } from "./lib/errors";
-import { hasCommand, mustRun, runSync } from "./lib/sh";
+import { aptInstall, packageInstalled, stopUnit } from "./lib/packages";
+import { hasCommand, runSync } from "./lib/sh";
 
 /** Commands the lab runs. */
-export const REQUIRED_COMMANDS = ["ip", "haproxy", "keepalived", "etcd", "etcdctl", "openssl", "useradd", "userdel", "mount"] as const;
+export const REQUIRED_COMMANDS = ["ip", "ss", "haproxy", "keepalived", "etcd", "etcdctl", "openssl", "useradd", "userdel", "mount", "unshare"] as const;
 
 /** Debian packages that provide {@link REQUIRED_COMMANDS}. */
-export const LAB_PACKAGES = ["iproute2", "haproxy", "keepalived", "etcd-server", "etcd-client", "openssl", "passwd", "mount"] as const;
+export const LAB_PACKAGES = ["iproute2", "haproxy", "keepalived", "etcd-server", "etcd-client", "openssl", "passwd", "mount", "util-linux"] as const;
+
+/** The service each daemon package brings, by package. */
+const PACKAGE_UNITS: Readonly<Record<string, string>> = { haproxy: "haproxy", keepalived: "keepalived", "etcd-server": "etcd" };
 
 /**
  * Throws a {@link LabError} unless the lab can run here. As root on Debian, missing packages are
- * installed first (bounded: 10 minutes), and the daemons the packages start on the host are
- * stopped: the lab runs its own copies inside its namespaces.
+ * installed first (bounded: 10 minutes) with a policy-rc.d that keeps their daemons from starting
+ * on the host; should one run anyway, it is stopped through the service manager. Only units of
+ * packages this run installed are touched: the lab never stops what it did not bring.
  */
 export function preflight(): void {
   if (process.getuid?.() !== 0) throw new LabError("the lab needs root (network namespaces, keepalived, /etc/keepalived): run `sudo npm run lab`");
   let missing = REQUIRED_COMMANDS.filter((c) => !hasCommand(c));
   if (missing.length > 0 && hasCommand("apt-get")) {
-    process.stdout.write(`lab: installing ${LAB_PACKAGES.join(" ")} (missing: ${missing.join(", ")})\n`);
-    mustRun("apt-get", ["update", "-qq"], { timeoutMs: 300_000 });
-    mustRun("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...LAB_PACKAGES], { timeoutMs: 600_000, env: { DEBIAN_FRONTEND: "noninteractive" } });
-    for (const unit of ["haproxy", "keepalived", "etcd"]) runSync("systemctl", ["stop", unit]);
+    const added = LAB_PACKAGES.filter((p) => !packageInstalled(p));
+    process.stdout.write(`lab: installing ${added.join(" ") || "nothing new"} (missing: ${missing.join(", ")})\n`);
+    if (added.length > 0) aptInstall(added);
+    for (const pkg of added) {
+      const unit = PACKAGE_UNITS[pkg];
+      const did = unit ? stopUnit(unit) : undefined;
+      if (did) process.stdout.write(`lab: ${did}\n`);
+    }
     missing = REQUIRED_COMMANDS.filter((c) => !hasCommand(c));
   }
   if (missing.length > 0) throw new LabError(`missing commands: ${missing.join(", ")} (Debian: apt-get install ${LAB_PACKAGES.join(" ")})`);

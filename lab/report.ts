@@ -19,10 +19,12 @@ export interface Check {
 
 /** The JSON report (`lab-results/lab-report.json`). */
 export interface LabReport {
-  readonly schema: "kubeadm-ha-lab/1";
+  /** Version 2: `masters` became `controlPlanes`. */
+  readonly schema: "kubeadm-ha-lab/2";
   readonly startedAt: string;
   readonly durationMs: number;
-  readonly masters: number;
+  /** Control planes of the run. */
+  readonly controlPlanes: number;
   /** True when every check passed and the run completed. */
   readonly pass: boolean;
   readonly checks: readonly Check[];

@@ -1,5 +1,5 @@
 /**
- * The local HA lab (`sudo npm run lab [-- --masters 5]`): builds the cluster's load-balancer pair
+ * The local HA lab (`sudo npm run lab [-- --control-planes 5]`): builds the cluster's load-balancer pair
  * and control planes in network namespaces, runs the failure drills, prints a table, writes the
  * JSON report and exits non-zero when a drill misses its bound. See lab/LAB.md.
  */
@@ -76,7 +76,7 @@ async function main(): Promise<number> {
     "kube-apiserver is played by lab/apiserver-standin.ts (TLS, /readyz tied to its etcd member, etcd-backed /kv); etcd, HAProxy and keepalived are the real Debian daemons running the rendered configs",
   ];
   try {
-    const { lab, checks: setupChecks, notes: setupNotes } = await setUp(args.masters, REPO, say);
+    const { lab, checks: setupChecks, notes: setupNotes } = await setUp(args.controlPlanes, REPO, say);
     checks.push(...setupChecks);
     notes.push(...setupNotes);
     await drills(lab, checks);
@@ -89,10 +89,10 @@ async function main(): Promise<number> {
     clearTimeout(watchdog);
   }
   const report: LabReport = {
-    schema: "kubeadm-ha-lab/1",
+    schema: "kubeadm-ha-lab/2",
     startedAt: new Date(performance.timeOrigin).toISOString(),
     durationMs: Math.round(nowMs() - started),
-    masters: args.masters,
+    controlPlanes: args.controlPlanes,
     pass: checks.length > 0 && checks.every((c) => c.pass),
     checks,
     versions: versions(),

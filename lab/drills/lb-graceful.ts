@@ -2,7 +2,7 @@ import { Lab } from "../lab";
 import { nowMs, withTimeout } from "../lib/time";
 import { vipHolders, watchVipMove } from "../net/vip";
 import { Check } from "../report";
-import { BOUNDS, WAIT } from "../settings";
+import { WAIT } from "../settings";
 import { failuresOutside, openDuring, reasons, summarize } from "./analysis";
 
 /**
@@ -31,9 +31,9 @@ export async function gracefulLbStop(lab: Lab): Promise<Check[]> {
   const open = openDuring(loop.records, t0, leftAt).length;
   return [{
     drill: "3 graceful LB stop",
-    expectation: `SIGTERM to keepalived on the active LB: VIP on the peer in < ${BOUNDS.vipGracefulMs} ms`,
+    expectation: `SIGTERM to keepalived on the active LB: VIP on the peer in < ${lab.bounds.vipGracefulMs} ms (skew time at priority ${lab.timers.lowestPriority}, rounded up to advert_int ${lab.timers.advertIntMs} ms)`,
     measured: `VIP ${active.name} -> ${standby.name} in ${movedMs} ms (left ${active.name} after ${Math.round(leftAt - t0)} ms; ${move.polls} polls)`,
-    pass: movedMs < BOUNDS.vipGracefulMs,
+    pass: movedMs < lab.bounds.vipGracefulMs,
     figures: { from: active.name, to: standby.name, vipMovedMs: movedMs, vipLeftMs: Math.round(leftAt - t0), restartedAsBackupMs: backupMs },
   }, {
     drill: "3 graceful LB stop",

@@ -3,7 +3,6 @@ import { Lab } from "../lab";
 import { nowMs } from "../lib/time";
 import { LabHost } from "../net/topology";
 import { Check } from "../report";
-import { BOUNDS } from "../settings";
 import { describe, reasons } from "./analysis";
 
 /**
@@ -20,15 +19,16 @@ export async function quorumLoss(lab: Lab, down: readonly LabHost[]): Promise<{ 
   const alive = lab.topo.cps.filter((c) => !down.includes(c));
   const victims = alive.slice(0, alive.length - q.quorum + 1);
   const survivor = alive[alive.length - 1];
+  const { bounds } = lab;
   let t0 = 0;
   let killed = 0;
   const { loop, value: d } = await lab.withLoop("quorum", async () => {
     t0 = nowMs();
     const offs = await Promise.all(victims.map((v) => lab.powerOff(v)));
     killed = Math.max(...offs.map((o) => o.goneAt));
-    const write = await lab.request(survivor.address, "PUT", `/kv/lab-q/${lab.runId}`, "must-not-commit", BOUNDS.quorumWriteFailMs + 4_000);
+    const write = await lab.request(survivor.address, "PUT", `/kv/lab-q/${lab.runId}`, "must-not-commit", bounds.quorumWriteFailMs + 4_000);
     const readyz = await lab.request(survivor.address, "GET", "/readyz", undefined, 5_000);
-    const linear = await lab.request(survivor.address, "GET", `/kv/${lab.probeKey}`, undefined, BOUNDS.quorumWriteFailMs + 4_000);
+    const linear = await lab.request(survivor.address, "GET", `/kv/${lab.probeKey}`, undefined, bounds.quorumWriteFailMs + 4_000);
     const serial = await lab.request(survivor.address, "GET", `/kv/${lab.probeKey}?serializable=1`, undefined, 5_000);
     const noServer = await lab.haproxyLog(active).waitFor(/backend kube-apiserver has no server available/, t0, 15_000).catch(() => undefined);
     const viaVip = await lab.request(lab.vip, "PUT", `/kv/lab-q/${lab.runId}-vip`, "must-not-commit", 5_000);
@@ -51,9 +51,9 @@ export async function quorumLoss(lab: Lab, down: readonly LabHost[]): Promise<{ 
     down: nowDown,
     checks: [{
       drill: label,
-      expectation: `a write to the surviving stand-in (${survivor.name}) fails with a clear error within ${BOUNDS.quorumWriteFailMs} ms; /readyz and linearizable reads fail`,
+      expectation: `a write to the surviving stand-in (${survivor.name}) fails with a clear error within ${bounds.quorumWriteFailMs} ms; /readyz and linearizable reads fail`,
       measured: `write: ${describe(write)} after ${writeMs} ms; /readyz ${readyz.status ?? readyz.error}; linearizable read ${linear.status ?? linear.error}`,
-      pass: clear && writeMs <= BOUNDS.quorumWriteFailMs && readyz.status === 503 && linear.status === 503,
+      pass: clear && writeMs <= bounds.quorumWriteFailMs && readyz.status === 503 && linear.status === 503,
       figures: { survivor: survivor.name, victims: victims.map((v) => v.name).join(","), writeStatus: write.status ?? null, writeMs, writeError: write.body ?? write.error ?? null, readyzStatus: readyz.status ?? null, linearizableStatus: linear.status ?? null },
     }, {
       drill: label,

@@ -2,7 +2,7 @@ import { Lab, WRITE_PREFIX } from "../lab";
 import { nowMs, pollUntil } from "../lib/time";
 import { LabHost } from "../net/topology";
 import { Check } from "../report";
-import { BOUNDS, WAIT } from "../settings";
+import { RECOVERY_ATTEMPT_MS, WAIT } from "../settings";
 import { reasons } from "./analysis";
 
 /**
@@ -18,9 +18,9 @@ export async function recovery(lab: Lab, down: readonly LabHost[]): Promise<Chec
     t0 = nowMs();
     for (const cp of down) lab.startControlPlane(cp);
     const resumed = await pollUntil("a write through the VIP to succeed", async () => {
-      const r = await lab.request(lab.vip, "PUT", `/kv/${WRITE_PREFIX}/${lab.runId}/recovery/${attempt++}`, "after-recovery", 2_000);
+      const r = await lab.request(lab.vip, "PUT", `/kv/${WRITE_PREFIX}/${lab.runId}/recovery/${attempt++}`, "after-recovery", RECOVERY_ATTEMPT_MS);
       return r.ok ? r : undefined;
-    }, { timeoutMs: BOUNDS.recoveryMs + 15_000, intervalMs: 250 });
+    }, { timeoutMs: lab.bounds.recoveryMs + 15_000, intervalMs: 250 });
     const readyAt = await lab.waitReady(lab.topo.cps, WAIT.readyMs);
     return { resumedAt: resumed.at, readyAt };
   });
@@ -35,9 +35,9 @@ export async function recovery(lab: Lab, down: readonly LabHost[]): Promise<Chec
   const label = `6 recovery (${down.length} back)`;
   return [{
     drill: label,
-    expectation: `writes through the VIP resume within ${BOUNDS.recoveryMs} ms of restarting the members; once every member is ready, every request succeeds`,
+    expectation: `writes through the VIP resume within ${lab.bounds.recoveryMs} ms of restarting the members; once every member is ready, every request succeeds`,
     measured: `first write acknowledged ${resumeMs} ms after restart (${attempt} attempts); all ready after ${Math.round(value.readyAt - t0)} ms; then ${afterReady.length} sent, ${failedAfterReady.length} failed${failedAfterReady.length ? ` (${reasons(failedAfterReady)})` : ""}`,
-    pass: resumeMs <= BOUNDS.recoveryMs && failedAfterReady.length === 0 && afterReady.length > 0,
+    pass: resumeMs <= lab.bounds.recoveryMs && failedAfterReady.length === 0 && afterReady.length > 0,
     figures: { restarted: down.map((d) => d.name).join(","), resumeMs, attempts: attempt, allReadyMs: Math.round(value.readyAt - t0), sentAfterReady: afterReady.length, failedAfterReady: failedAfterReady.length },
   }, {
     drill: label,

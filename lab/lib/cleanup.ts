@@ -2,13 +2,14 @@ import { liveDaemons } from "./daemon";
 import { messageOf } from "./errors";
 import { undoHostChanges } from "./host-files";
 import { releaseLock } from "./lock";
+import { restorePolicyRcD } from "./packages";
 import { deleteNamespace, listLabNamespaces } from "../net/netns";
 import { NS_PREFIX } from "../settings";
 
 /**
  * Removes everything a lab run leaves: its daemons (by process group), every process in a lab
- * namespace (by pid, from `ip netns pids`), the namespaces (bridge last), and the host changes
- * listed in the marker. Synchronous, so it also works from an `exit` handler; safe to repeat.
+ * namespace (by pid, from `ip netns pids`), the namespaces (bridge last), the host changes
+ * listed in the marker and a policy-rc.d left by an interrupted package install. Synchronous, so it also works from an `exit` handler; safe to repeat.
  * Returns what it did.
  */
 export function teardown(): string[] {
@@ -25,6 +26,9 @@ export function teardown(): string[] {
   }
   try {
     did.push(...undoHostChanges());
+    // A run killed while apt-get installed left its policy-rc.d in place.
+    const policy = restorePolicyRcD();
+    if (policy) did.push(policy);
   } catch (e) {
     did.push(`could not undo host changes: ${messageOf(e)}`);
   }

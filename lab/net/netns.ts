@@ -74,15 +74,18 @@ export function signalNamespace(ns: string, signal: NodeJS.Signals): number[] {
 }
 
 /**
- * Polls (every 5 ms, bounded) until no process is left in `ns`; returns when. A process leaves
- * the namespace list only after the kernel has closed its sockets, so from then on nothing in
- * `ns` accepts connections.
+ * Polls (every 5 ms, bounded) until no process is left in `ns` and no TCP socket listens there;
+ * returns when. Both are needed: an exiting process leaves the namespace's process list before
+ * the kernel has released its files (socket release runs as deferred task work), and until then
+ * its listener still completes handshakes. From the returned time on nothing in `ns` accepts.
  */
 export async function waitNamespaceEmpty(ns: string, timeoutMs: number): Promise<number> {
   assertLabNs(ns);
-  const r = await pollUntil(`every process in ${ns} to exit`, async () => {
-    const out = await runAsync("ip", ["netns", "pids", ns], 2_000);
-    return out.stdout.trim() === "" ? true : undefined;
+  const r = await pollUntil(`every process in ${ns} to exit and its listeners to close`, async () => {
+    const pids = await runAsync("ip", ["netns", "pids", ns], 2_000);
+    if (pids.stdout.trim() !== "") return undefined;
+    const listeners = await runAsync("ss", ["-N", ns, "-H", "-l", "-t", "-n"], 2_000);
+    return listeners.code === 0 && listeners.stdout.trim() === "" ? true : undefined;
   }, { timeoutMs, intervalMs: 5 });
   return r.at;
 }

@@ -1,11 +1,11 @@
 import { buildSpec } from "../../core/config/build-spec";
 import { contains, parseIpv4Cidr } from "../../core/lib/net";
-import { ClusterSpec } from "../../core/config/types";
+import { ClusterSpec, Role } from "../../core/config/types";
 import { LabError } from "../lib/errors";
 import { NET, NS_PREFIX } from "../settings";
 
-/** What a lab host plays. */
-export type LabRole = "lb" | "cp" | "client";
+/** What a lab host plays: the program's own roles (no workers in the lab) plus the lab-only client. */
+export type LabRole = Exclude<Role, "worker"> | "client";
 
 /** One lab host: a network namespace with one interface, `eth0`, on the lab bridge. */
 export interface LabHost {
@@ -42,20 +42,24 @@ function host(name: string, role: LabRole, last: number): LabHost {
 }
 
 /**
- * The lab layout for `masters` control planes, and its ClusterSpec from the same `buildSpec` a
- * stack goes through. Every address is checked to lie in 198.18.0.0/15.
+ * The lab layout for `controlPlanes` control planes, and its ClusterSpec from the same `buildSpec`
+ * a stack goes through (`config` adds or overrides stack keys, e.g. for tests of other timers).
+ * Every address is checked to lie in 198.18.0.0/15.
  */
-export function buildTopology(masters: number): LabTopology {
-  const lbs = [1, 2].map((i) => host(`lb${i}`, "lb", NET.lbHostBase + i));
-  const cps = Array.from({ length: masters }, (_, i) => host(`cp${i + 1}`, "cp", NET.cpHostBase + i + 1));
+export function buildTopology(controlPlanes: number, config: Readonly<Record<string, unknown>> = {}): LabTopology {
+  const lbs = [1, 2].map((i) => host(`lb${i}`, "loadBalancer", NET.lbHostBase + i));
+  const cps = Array.from({ length: controlPlanes }, (_, i) => host(`cp${i + 1}`, "controlPlane", NET.cpHostBase + i + 1));
   const client = host("client", "client", NET.clientHost);
   const spec = buildSpec({
     "kubeadm-ha:vip": `${address(NET.vipHost)}/${NET.prefix}`,
+    // The lab names every host's veth eth0; said explicitly, whatever the program's default.
+    "kubeadm-ha:vipInterface": "eth0",
     // The lab never connects over SSH; the key only has to be set for validation.
     "kubeadm-ha:sshPrivateKey": "lab-unused",
     "kubeadm-ha:loadBalancers": lbs.map((h) => ({ name: h.name, address: h.address })),
     "kubeadm-ha:controlPlanes": cps.map((h) => ({ name: h.name, address: h.address })),
     "kubeadm-ha:workers": [],
+    ...config,
   });
   const range = parseIpv4Cidr(NET.range);
   for (const a of [spec.vip, ...[...lbs, ...cps, client].map((h) => h.address)]) {
