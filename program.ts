@@ -1,33 +1,32 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AwsHosts } from "./components/aws/aws-hosts";
+import { lookUpAwsFacts } from "./components/aws/lookups";
 import { Cluster } from "./components/cluster";
 import { CONFIG_NAMESPACE } from "./core/config/keys";
-import { ExistingSubnet } from "./core/config/aws";
 import { buildSpec } from "./core/config/build-spec";
 
-/** Looks up the CIDRs of existing subnets (aws with vpcId): lookups, not resources. */
-async function existingSubnets(config: Record<string, string>): Promise<ExistingSubnet[] | undefined> {
-  const ids = config[`${CONFIG_NAMESPACE}:subnetIds`];
-  if (config[`${CONFIG_NAMESPACE}:platform`] !== "aws" || !config[`${CONFIG_NAMESPACE}:vpcId`] || !ids) return undefined;
-  const parsed = JSON.parse(ids) as unknown;
-  if (!Array.isArray(parsed)) return undefined;
-  return Promise.all(parsed.map(async (id) => {
-    const found = await aws.ec2.getSubnet({ id: String(id) }).catch(() => undefined);
-    return { id: String(id), cidr: found?.cidrBlock ?? "" };
-  }));
+// `isConfigSecret` is exported by @pulumi/pulumi's runtime (3.x) but marked @internal, so the typings omit it.
+type RuntimeWithSecretFlags = typeof pulumi.runtime & { isConfigSecret?: (key: string) => boolean };
+
+/** The config keys Pulumi marks secret (`pulumi config set --secret`): `allConfig()` drops that flag. */
+export function secretConfigKeys(all: Readonly<Record<string, string>>): ReadonlySet<string> {
+  const isSecret = (pulumi.runtime as RuntimeWithSecretFlags).isConfigSecret;
+  // Without it the flags cannot be read: only sshPrivateKey counts as secret (requireSecret keeps it so anyway).
+  if (typeof isSecret !== "function") return new Set([`${CONFIG_NAMESPACE}:sshPrivateKey`]);
+  return new Set(Object.keys(all).filter((key) => isSecret(key)));
 }
 
 /** The program: validate everything first, then create the hosts (aws) and the cluster. */
 export async function main(): Promise<Record<string, unknown>> {
   const all = pulumi.runtime.allConfig();
   // A bad config fails here, whole, with every problem, before any resource exists.
-  const spec = buildSpec(all, { existingSubnets: await existingSubnets(all) });
+  const spec = buildSpec(all, { ...(await lookUpAwsFacts(all)), secretKeys: secretConfigKeys(all) });
   for (const warning of spec.warnings) pulumi.log.warn(warning);
 
   const config = new pulumi.Config(CONFIG_NAMESPACE);
-  const hostSource = spec.platform === "aws" ? new AwsHosts("kubeadm-ha", spec) : undefined;
-  const cluster = new Cluster("kubeadm-ha", { spec, sshPrivateKey: config.requireSecret("sshPrivateKey"), hostSource });
+  const sshPrivateKey = config.requireSecret("sshPrivateKey");
+  const hostSource = spec.platform === "aws" ? new AwsHosts("kubeadm-ha", { spec, sshPrivateKey }) : undefined;
+  const cluster = new Cluster("kubeadm-ha", { spec, sshPrivateKey, hostSource });
   return {
     /** Admin kubeconfig, server `https://VIP:apiPort` or the public endpoint (secret). */
     kubeconfig: cluster.kubeconfig,

@@ -64,7 +64,7 @@ export class Cluster extends pulumi.ComponentResource {
       bootstrapToken: secrets.bootstrapToken,
       certificateKey: secrets.certificateKey,
       keepalivedAuthPass: secrets.keepalivedAuthPass,
-    }, { late: args.hostSource?.late, gateDependsOn: args.hostSource?.gateDependsOn });
+    }, args.hostSource);
     this.plan = buildPlan(spec);
 
     // Containers first, then one walk of the plan: no component depends on the order they are built in.

@@ -18,7 +18,12 @@ export function connectionFor(
     perDialTimeout: 15,
     ...(host.hostKey ? { hostKey: host.hostKey } : {}),
     ...(ssh.bastion
-      ? { proxy: { host: ssh.bastion.host, port: ssh.bastion.port, user: ssh.bastion.user, privateKey, perDialTimeout: 15 } }
+      ? {
+        proxy: {
+          host: ssh.bastion.host, port: ssh.bastion.port, user: ssh.bastion.user, privateKey, perDialTimeout: 15,
+          ...(ssh.bastion.hostKey ? { hostKey: ssh.bastion.hostKey } : {}),
+        },
+      }
       : {}),
   };
 }

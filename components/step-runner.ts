@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { remote, types } from "@pulumi/command";
 import { PlanStep, SecretName } from "../core/plan/steps";
 import { sudoWrap } from "../core/plan/sudo";
-import { LATE, LateName } from "../core/plan/placeholders";
+import { LATE, LateName, URN_PLACEHOLDER, urnPlaceholder } from "../core/plan/placeholders";
 
 /** Platform inputs of a {@link StepRunner} beyond connections and secrets. */
 export interface StepRunnerOptions {
@@ -10,6 +10,13 @@ export interface StepRunnerOptions {
   readonly late?: Partial<Record<LateName, pulumi.Output<string>>>;
   /** Resources every SSH gate waits for (e.g. the VIP mover's IAM policy). */
   readonly gateDependsOn?: pulumi.Resource[];
+  /** Resources a step waits for when its script uses a late value (an NLB's listener and targets for its name). */
+  readonly lateDependsOn?: Partial<Record<LateName, pulumi.Resource[]>>;
+  /**
+   * Per host name, the resource whose replacement replaces every step about that host (EC2: its
+   * instance): a new machine gets its steps again, removal scripts first (`replaceWith`).
+   */
+  readonly replaceWith?: ReadonlyMap<string, pulumi.Resource>;
 }
 
 /** Turns plan steps into `remote.Command`s; shared by every component so steps can wait across them. */
@@ -42,10 +49,18 @@ export class StepRunner {
       return command;
     });
     if (step.waitForSsh) dependsOn.push(...(this.options.gateDependsOn ?? []));
+    const scripts = `${step.script ?? ""}\n${step.deleteScript ?? ""}`;
+    for (const name of Object.keys(LATE) as LateName[]) if (scripts.includes(LATE[name])) dependsOn.push(...(this.options.lateDependsOn?.[name] ?? []));
+    const replacedWith = this.options.replaceWith?.get(step.host);
+    // A removal step has no create: it runs nothing, and opens no SSH session, until it is deleted.
+    const create = step.script === undefined ? undefined : this.withLateValues(sudoWrap(step.script, step.id), parent);
     const command = new remote.Command(step.id, {
-      // The gate dials until the host answers; customTimeouts bound the wait.
-      connection: step.waitForSsh ? { ...connection, dialErrorLimit: -1 } : connection,
-      create: this.withLateValues(sudoWrap(step.script, step.id), parent),
+      // The gate dials until the host answers (customTimeouts bound the wait); a node's own join gives up sooner.
+      connection: step.waitForSsh ? { ...connection, dialErrorLimit: -1 }
+        : step.dialAttempts !== undefined ? { ...connection, dialErrorLimit: step.dialAttempts } : connection,
+      create,
+      // pulumi-command runs create again when update is absent; said outright where the guard matters.
+      update: step.protect ? create : undefined,
       delete: step.deleteScript ? this.withLateValues(sudoWrap(step.deleteScript, `${step.id}-delete`), parent) : undefined,
       stdin: this.stdinFor(step, parent),
       triggers: step.replaceOn.length > 0 ? [...step.replaceOn] : undefined,
@@ -58,6 +73,11 @@ export class StepRunner {
       dependsOn,
       additionalSecretOutputs: step.secretStdout ? ["stdout"] : [],
       deleteBeforeReplace: step.deleteBeforeReplace,
+      ...(replacedWith ? { replaceWith: [replacedWith] } : {}),
+      // Never deleted or replaced (Pulumi refuses with a message); triggers an earlier version set are ignored.
+      ...(step.protect ? { protect: true, ignoreChanges: ["triggers"] } : {}),
+      // Earlier names of the step: an upgrade keeps its state instead of running an old delete script.
+      ...(step.formerIds.length > 0 ? { aliases: step.formerIds.map((name) => ({ name })) } : {}),
       customTimeouts: step.waitForSsh ? { create: "20m" } : { create: "30m", update: "30m", delete: "15m" },
     });
     this.commands.set(step.id, command);
@@ -88,22 +108,35 @@ export class StepRunner {
   }
 
   /**
-   * Fills late placeholders; text without any stays a plain string (no diff on bare metal).
-   * `about` is the resource whose input the text becomes, named if a value is missing.
+   * Fills late placeholders and the URNs of earlier steps (`@URN:<step id>@`); text without any
+   * stays a plain string (no diff on bare metal). `about` is the resource whose input the text
+   * becomes, named if a value is missing.
    */
   withLateValues(text: string, about: pulumi.Resource = this.owner): pulumi.Input<string> {
     const used = (Object.keys(LATE) as LateName[]).filter((n) => text.includes(LATE[n]));
-    if (used.length === 0) return text;
+    const urnOf = [...new Set([...text.matchAll(URN_PLACEHOLDER)].map((m) => m[1]))];
+    if (used.length === 0 && urnOf.length === 0) return text;
     const values = used.map((n) => {
       const v = this.options.late?.[n];
       if (!v) throw new pulumi.ResourceError(`no value for the late placeholder ${LATE[n]} (${n}): the host source must provide it`, about);
       return v;
     });
-    return pulumi.all(values).apply((vs) => used.reduce((t, n, i) => t.split(LATE[n]).join(vs[i]), text));
+    const urns = urnOf.map((id) => {
+      const command = this.commands.get(id);
+      if (!command) throw new pulumi.ResourceError(`${urnPlaceholder(id)} names step ${id}, which has not been created`, about);
+      return command.urn;
+    });
+    // One Output per text: thousands of joins each name a URN, and every Output has its cost.
+    return pulumi.all([...values, ...urns]).apply((all) => {
+      const filled = used.reduce((t, n, i) => t.split(LATE[n]).join(all[i]), text);
+      return urnOf.reduce((t, id, i) => t.split(urnPlaceholder(id)).join(all[used.length + i]), filled);
+    });
   }
 
-  private stdinFor(step: PlanStep, parent: pulumi.Resource): pulumi.Output<string> | undefined {
-    if (step.stdin.length === 0) return undefined;
-    return pulumi.secret(pulumi.all(step.stdin.map((n) => this.secret(n, parent))).apply((values) => values.join("\n") + "\n"));
+  /** Secrets first (the stdin is then secret), then the step's plain data; plain data alone stays readable. */
+  private stdinFor(step: PlanStep, parent: pulumi.Resource): pulumi.Input<string> | undefined {
+    const data = step.stdinData ?? "";
+    if (step.stdin.length === 0) return data === "" ? undefined : data;
+    return pulumi.secret(pulumi.all(step.stdin.map((n) => this.secret(n, parent))).apply((values) => `${values.join("\n")}\n${data}`));
   }
 }

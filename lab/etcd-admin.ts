@@ -38,6 +38,12 @@ export async function makeLeader(lab: Lab, to: LabHost, alive: readonly LabHost[
   }, { timeoutMs: 5_000, intervalMs: 100 });
 }
 
+/** The control plane whose etcd member leads, as the members themselves report; undefined when none does. */
+export async function etcdLeader(lab: Lab, cps: readonly LabHost[]): Promise<LabHost | undefined> {
+  const views = await Promise.all(cps.map(async (cp) => ({ cp, view: await memberView(lab, cp) })));
+  return views.find((v) => v.view !== undefined && v.view.memberId === v.view.leader)?.cp;
+}
+
 /** Makes sure `cp` does not lead etcd (leadership moved to `other` if it does). */
 export async function makeFollower(lab: Lab, cp: LabHost, other: LabHost, alive: readonly LabHost[]): Promise<void> {
   const view = await memberView(lab, cp);

@@ -58,16 +58,46 @@ export class Lab {
 
   /** Starts HAProxy and keepalived on a load balancer. */
   startLb(lb: LabHost): void {
-    this.haproxy.set(lb.name, startHaproxy(this.paths, lb));
+    this.startHaproxy(lb);
     this.keepalived.set(lb.name, startKeepalived(this.paths, lb));
   }
 
-  /** Restarts keepalived on `lb`; resolves when it reports BACKUP (it must not take the VIP back). */
+  /** Starts HAProxy on a load balancer (again, after a kill). */
+  startHaproxy(lb: LabHost): void {
+    this.haproxy.set(lb.name, startHaproxy(this.paths, lb));
+  }
+
+  /** The keepalived state changes both LBs logged since `since` (`lb1: MASTER`), in time order. */
+  vrrpTransitions(since: number): { at: number; text: string }[] {
+    return this.topo.lbs.flatMap((lb) => this.keepalivedLog(lb).all(/Entering (MASTER|BACKUP|FAULT) STATE/, since)
+      .map((l) => ({ at: l.at, text: `${lb.name}: ${/Entering (\w+) STATE/.exec(l.text)?.[1] ?? l.text}` })))
+      .sort((a, b) => a.at - b.at);
+  }
+
+  /** Restarts keepalived on `lb`; resolves when it has settled as BACKUP (it must not take the VIP back). */
   async restartKeepalived(lb: LabHost): Promise<number> {
     const t0 = nowMs();
     this.keepalived.set(lb.name, startKeepalived(this.paths, lb));
-    const line = await this.keepalivedLog(lb).waitFor(/Entering BACKUP STATE/, t0, WAIT.keepalivedStateMs);
-    return Math.round(line.at - t0);
+    return Math.round((await this.settledBackup(lb, t0)) - t0);
+  }
+
+  /**
+   * Resolves, with the time it entered that state, once keepalived on `lb` is BACKUP with its
+   * tracked check passing: its last state line since `since` says BACKUP and, since `checkSince`
+   * (the fault that made the check fail, if earlier), the check script's last return code is 0
+   * and its last verdict not "failed". Before that a FAULT may still follow (a check that failed
+   * while HAProxy was down counts on until it passes once).
+   */
+  async settledBackup(lb: LabHost, since: number, checkSince: number = since): Promise<number> {
+    const log = this.keepalivedLog(lb);
+    const r = await pollUntil(`keepalived on ${lb.name} to settle as BACKUP`, async () => {
+      const state = log.all(/Entering \w+ STATE/, since).at(-1);
+      const code = log.all(/Script `\S+` now returning \d+/, checkSince).at(-1);
+      const verdict = log.all(/VRRP_Script\(\S+\) (failed|succeeded)/, checkSince).at(-1);
+      const checkOk = (!code || / returning 0$/.test(code.text)) && (!verdict || / succeeded/.test(verdict.text));
+      return state && / BACKUP STATE/.test(state.text) && checkOk ? state.at : undefined;
+    }, { timeoutMs: WAIT.keepalivedStateMs, intervalMs: 50 });
+    return r.value;
   }
 
   /**

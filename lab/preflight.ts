@@ -3,7 +3,7 @@ import { aptInstall, packageInstalled, stopUnit } from "./lib/packages";
 import { hasCommand, runSync } from "./lib/sh";
 
 /** Commands the lab runs. */
-export const REQUIRED_COMMANDS = ["ip", "ss", "haproxy", "keepalived", "etcd", "etcdctl", "openssl", "useradd", "userdel", "mount", "unshare"] as const;
+export const REQUIRED_COMMANDS = ["ip", "ss", "haproxy", "keepalived", "etcd", "etcdctl", "openssl", "useradd", "userdel", "mount", "unshare", "nsenter"] as const;
 
 /** Debian packages that provide {@link REQUIRED_COMMANDS}. */
 export const LAB_PACKAGES = ["iproute2", "haproxy", "keepalived", "etcd-server", "etcd-client", "openssl", "passwd", "mount", "util-linux"] as const;

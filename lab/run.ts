@@ -10,7 +10,9 @@ import { gracefulLbStop } from "./drills/lb-graceful";
 import { hardLbFailure } from "./drills/lb-hard";
 import { quorumLoss } from "./drills/quorum";
 import { recovery } from "./drills/recovery";
-import { steadyAndIdle } from "./drills/steady-idle";
+import { blackholedControlPlane } from "./drills/cp-blackhole";
+import { haproxyKilled } from "./drills/haproxy-kill";
+import { finishIdle, openIdle, steadyState, vrrpQuiet } from "./drills/steady-idle";
 import { quorumOf } from "../core/config/types";
 import { Lab } from "./lab";
 import { Cleanup, teardown } from "./lib/cleanup";
@@ -26,7 +28,7 @@ import { WAIT, WORK_DIR } from "./settings";
 const REPO = resolve(__dirname, "..");
 const say = (line: string): void => console.log(line);
 
-/** Drills in order: LB drills while every control plane is up, then control-plane losses. */
+/** Drills in order: the quiet ones, LB drills while every control plane is up, then control-plane losses. */
 async function drills(lab: Lab, checks: Check[]): Promise<void> {
   const step = async (name: string, run: () => Promise<Check[]>): Promise<void> => {
     const t = nowMs();
@@ -34,8 +36,15 @@ async function drills(lab: Lab, checks: Check[]): Promise<void> {
     checks.push(...rows);
     say(`${rows.every((r) => r.pass) ? "ok  " : "FAIL"} ${name} (${((nowMs() - t) / 1000).toFixed(1)} s)`);
   };
-  await step("steady state + idle connection", () => steadyAndIdle(lab));
+  // The idle connection idles through the steady loop and the black-holed control plane (not its own).
+  const quietSince = nowMs();
+  const idle = await openIdle(lab);
+  await step("steady state", () => steadyState(lab));
+  await step("control plane black-holed", () => blackholedControlPlane(lab, idle.first.standin ? [idle.first.standin] : []));
+  await step("no VRRP change while no LB failed", () => vrrpQuiet(lab, quietSince));
+  await step("idle connection", () => finishIdle(lab, idle));
   await step("graceful LB stop", () => gracefulLbStop(lab));
+  await step("HAProxy killed on the active LB", () => haproxyKilled(lab));
   await step("hard LB failure", () => hardLbFailure(lab));
   const down: LabHost[] = [];
   const tolerated = quorumOf(lab.topo.cps.length).toleratedFailures;

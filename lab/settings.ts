@@ -49,6 +49,14 @@ export const LOOP = {
   tailMs: 1_500,
 } as const;
 
+/** How long the drills without a timer bound last. */
+export const DRILL = {
+  /** The steady-state loop (drill 1), between its lead and tail time. */
+  steadyMs: 8_000,
+  /** A control plane stays black-holed (link down, no RST) this long (drill 9). */
+  blackholeMs: 15_000,
+} as const;
+
 /** The api-server stand-in. */
 export const STANDIN = {
   /** `/readyz` answers 200 only if a linearizable etcd read returns within this. */
@@ -79,8 +87,10 @@ export const ETCD_ELECTION_TIMEOUT_MS = 1_000;
  * where every bound is computed with its formula).
  */
 export const ALLOWANCE = {
-  /** HAProxy's DOWN line: check scheduling and the log line reaching the lab. */
-  markDownMs: 1_000,
+  /** HAProxy's DOWN line: check scheduling jitter and the log line reaching the lab. */
+  markDownMs: 300,
+  /** A VIP move: keepalived's scheduling, the address added, and the lab's 20 ms poll seeing it. */
+  vipMs: 250,
   /** How much longer than HAProxy's idle timeout (`timeout client/server`) the idle drill waits. */
   idleMs: 5_000,
   /** An etcd member and its stand-in (node + tsx) starting, until the stand-in can answer /readyz. */

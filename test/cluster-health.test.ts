@@ -3,8 +3,9 @@ import assert from "node:assert/strict";
 import { ClusterHealthError, parseClusterHealth } from "../core/plan/cluster-health";
 
 /** A report as core/scripts/verify.sh prints it (one line, trailing newline). */
-const REPORT = '{"nodes":[{"name":"cp1","ready":true},{"name":"worker1","ready":false}],"allNodesReady":false,'
-  + '"etcd":{"mode":"stacked","members":3,"healthyEndpoints":2,"quorum":2,"hasQuorum":true}}\n';
+const REPORT = '{"nodes":[{"name":"cp1","ready":true},{"name":"worker1","ready":false}],"allNodesReady":false,"cniManaged":true,'
+  + '"etcd":{"mode":"stacked","members":3,"expectedMembers":3,"healthyEndpoints":2,"quorum":2,"hasQuorum":true,'
+  + '"missingMembers":[],"unexpectedMembers":["cp9 https://10.0.0.9:2380"]}}\n';
 
 /** Asserts that parsing `stdout` fails with a ClusterHealthError naming cp1-verify and matching `fault`. */
 function assertRejected(stdout: string, fault: RegExp): void {
@@ -22,10 +23,14 @@ test("cluster health: the verify step's report is read as printed", () => {
   assert.deepEqual(parseClusterHealth(REPORT, "cp1-verify"), {
     nodes: [{ name: "cp1", ready: true }, { name: "worker1", ready: false }],
     allNodesReady: false,
-    etcd: { mode: "stacked", members: 3, healthyEndpoints: 2, quorum: 2, hasQuorum: true },
+    cniManaged: true,
+    etcd: {
+      mode: "stacked", members: 3, expectedMembers: 3, healthyEndpoints: 2, quorum: 2, hasQuorum: true,
+      missingMembers: [], unexpectedMembers: ["cp9 https://10.0.0.9:2380"],
+    },
   });
-  const etcd = { mode: "external", members: 0, healthyEndpoints: 0, quorum: 2, hasQuorum: true };
-  const external = { nodes: [], allNodesReady: true, etcd };
+  const etcd = { mode: "external", members: 3, expectedMembers: 3, healthyEndpoints: 3, quorum: 2, hasQuorum: true, missingMembers: [], unexpectedMembers: [] };
+  const external = { nodes: [], allNodesReady: true, cniManaged: false, etcd };
   assert.equal(parseClusterHealth(JSON.stringify(external), "cp1-verify").etcd.mode, "external");
 });
 
@@ -47,8 +52,13 @@ test("cluster health: a report of the wrong shape names every faulty field", () 
   assertRejected(JSON.stringify(wrong), /nodes\[1\]\.ready: .*boolean/);
   assertRejected('{"nodes":[]}', /allNodesReady: .*; etcd: /);
   assertRejected("[]", /the report: .*object/);
-  const raft = { ...(JSON.parse(REPORT) as object), etcd: { mode: "raft", members: 0, healthyEndpoints: 0, quorum: 2, hasQuorum: true } };
+  const raft = { ...(JSON.parse(REPORT) as object), etcd: { ...(JSON.parse(REPORT) as { etcd: object }).etcd, mode: "raft" } };
   assertRejected(JSON.stringify(raft), /etcd\.mode: /);
+  // The fields verify added for cni: none and the member check are required too.
+  const { cniManaged: _cni, ...withoutCni } = JSON.parse(REPORT) as Record<string, unknown>;
+  assertRejected(JSON.stringify(withoutCni), /cniManaged: missing \(expected boolean\)/);
+  wrong.etcd.missingMembers = "cp3";
+  assertRejected(JSON.stringify(wrong), /etcd\.missingMembers: /);
 });
 
 test("cluster health: the message is one sentence, not a zod dump", () => {

@@ -21,8 +21,10 @@ const isSecretInput = (v: unknown): boolean => v !== null && typeof v === "objec
 test("every host gets its commands, on its own connection", async () => {
   const run = await runCluster(spec);
   const commands = commandsOf(run);
-  // 7 gates, 5 node preps, 2 LBs, cp1: wait-vip, init, hash, kubeconfig, cni, verify; 4 joins x 3 steps.
-  assert.equal(commands.size, 7 + 5 + 2 + 6 + 4 * 3);
+  // 7 gates, 5 node preps, 2 LBs; stack: wait-vip, init, hash, kubeconfig, cni, token, verify; 5 nodes x (join, drain,
+  // forget); 3 control planes' join material; and the day-two steps of each control plane.
+  const dayTwo = run.cluster.plan.steps.filter((s) => s.phase === "cert-renewal" || s.phase === "etcd-snapshot").length;
+  assert.equal(commands.size, 7 + 5 + 2 + 7 + 5 * 3 + 3 + dayTwo);
   const addressOf = new Map(allHosts(spec).map((h) => [h.name, h.address]));
   for (const [name, c] of commands) {
     const connection = plain(c.inputs.connection) as { host: string; user: string; privateKey: unknown };
@@ -30,7 +32,10 @@ test("every host gets its commands, on its own connection", async () => {
     assert.equal(connection.host, addressOf.get(runsOn), name);
     assert.equal(connection.user, "ubuntu");
   }
-  assert.equal(plain(commands.get("worker1-join-material")?.inputs.connection) && (plain(commands.get("worker1-join-material")?.inputs.connection) as { host: string }).host, "192.168.1.101");
+  // Steps about a node that need a live control plane run on the admin host; the admin host's on the next one.
+  const hostOf = (name: string): string => (plain(commands.get(name)?.inputs.connection) as { host: string }).host;
+  assert.equal(hostOf("worker1-drain-node"), "192.168.1.101");
+  assert.equal(hostOf("cp1-join-material"), "192.168.1.102");
 });
 
 /** URN of a resource named `name` of `type` whose parent has type `parentType`, in the mocked dev stack. */
@@ -50,11 +55,13 @@ test("URNs are pinned: each step sits under the component of its host's role, ve
     for (const n of names) expected.set(n, urnOf(`kubeadm-ha:index:${component}`, COMMAND, n));
   };
   under("LoadBalancer", byHost(["lb1", "lb2"], ["wait-ssh", "load-balancer"]));
-  const firstControlPlane = ["wait-ssh", "prepare-node", "wait-vip", "kubeadm-init", "ca-cert-hash", "admin-kubeconfig", "cni"];
-  under("ControlPlane", byHost(["cp1"], firstControlPlane));
-  under("ControlPlane", byHost(["cp2", "cp3"], ["wait-ssh", "prepare-node", "join-material", "kubeadm-join", "await-node"]));
-  under("Workers", byHost(["worker1", "worker2"], ["wait-ssh", "prepare-node", "join-material", "kubeadm-join", "await-node"]));
-  under("Cluster", ["cp1-verify"]);
+  // Stack steps carry no host in their name: a new admin host changes no URN.
+  under("ControlPlane", ["wait-vip", "kubeadm-init", "ca-cert-hash", "admin-kubeconfig", "cni", "join-token"]);
+  under("ControlPlane", byHost(["cp1", "cp2", "cp3"], ["wait-ssh", "prepare-node", "join-material", "kubeadm-join", "drain-node", "delete-node"]));
+  under("Workers", byHost(["worker1", "worker2"], ["wait-ssh", "prepare-node", "kubeadm-join", "drain-node", "delete-node"]));
+  under("Cluster", ["verify"]);
+  // Day-two steps (another part of the plan) sit under the control planes too.
+  under("ControlPlane", run.cluster.plan.steps.filter((s) => s.phase === "cert-renewal" || s.phase === "etcd-snapshot").map((s) => s.id));
   // The random join secrets under JoinSecrets are not steps; every other resource is listed.
   const own = [...urns].filter(([name]) => !name.startsWith("kubeadm-ha-join-"));
   assert.deepEqual(new Map(own.sort()), new Map([...expected].sort()));
@@ -62,42 +69,57 @@ test("URNs are pinned: each step sits under the component of its host's role, ve
 
 test("steps are looked up through the plan by phase (and host), with errors that name the phase", async () => {
   const { cluster } = await runCluster(spec);
-  assert.equal(onlyStep(cluster.plan, "admin-kubeconfig").id, "cp1-admin-kubeconfig");
+  assert.equal(onlyStep(cluster.plan, "admin-kubeconfig").id, "admin-kubeconfig");
   assert.equal(stepOf(cluster.plan, "kubeadm-join", "worker2").id, "worker2-kubeadm-join");
-  const several = /the plan has 4 steps of phase "kubeadm-join" \(cp2-kubeadm-join, .*\); expected one/;
+  const several = /the plan has 5 steps of phase "kubeadm-join" \(cp2-kubeadm-join, .*\); expected one/;
   assert.throws(() => onlyStep(cluster.plan, "kubeadm-join"), several);
   assert.throws(() => stepOf(cluster.plan, "kubeadm-init", "cp2"), /the plan has no step of phase "kubeadm-init" on host "cp2"/);
   assert.throws(() => onlyStep(buildPlan(buildSpec(exampleWith({ cni: "none" }))), "cni"), /the plan has no step of phase "cni"/);
 });
 
-test("dependsOn mirrors the plan: joins serial, workers parallel, verify last", async () => {
+test("dependsOn mirrors the plan: joins serial, workers parallel, verify after every join", async () => {
   const run = await runCluster(spec);
   const deps = async (name: string): Promise<string[]> => (await run.options.get(name)?.dependsOn) ?? [];
-  assert.deepEqual(await deps("cp1-kubeadm-init"), ["cp1-wait-vip"]);
-  assert.deepEqual((await deps("cp1-wait-vip")).sort(), ["cp1-prepare-node", "lb1-load-balancer", "lb2-load-balancer"]);
-  assert.deepEqual((await deps("cp3-join-material")).sort(), ["cp1-ca-cert-hash", "cp2-await-node"]);
-  assert.deepEqual(await deps("worker2-join-material"), ["cp1-ca-cert-hash"]);
-  assert.deepEqual((await deps("cp1-verify")).sort(), ["cp1-cni", "cp2-await-node", "cp3-await-node", "worker1-await-node", "worker2-await-node"]);
+  assert.deepEqual(await deps("kubeadm-init"), ["wait-vip"]);
+  assert.deepEqual((await deps("wait-vip")).sort(), ["cp1-prepare-node", "lb1-load-balancer", "lb2-load-balancer"]);
+  assert.deepEqual(await deps("cp3-join-material"), ["cp2-kubeadm-join"]);
+  assert.deepEqual((await deps("worker2-kubeadm-join")).sort(), ["ca-cert-hash", "join-token", "worker2-delete-node", "worker2-prepare-node"]);
+  assert.deepEqual((await deps("verify")).sort(), ["cni", "cp1-kubeadm-join", "cp2-kubeadm-join", "cp3-kubeadm-join", "worker1-kubeadm-join", "worker2-kubeadm-join"]);
   for (const step of run.cluster.plan.steps) {
     assert.deepEqual((await deps(step.id)).sort(), [...step.after].sort(), step.id);
   }
 });
 
-test("resource options: gates dial forever within a timeout, init/join delete before replace, secret stdout", async () => {
+test("resource options: gates dial forever within a timeout, joins delete before replace and give up dialing, init is protected", async () => {
   const run = await runCluster(spec);
   const commands = commandsOf(run);
-  const gate = plain(commands.get("cp2-wait-ssh")?.inputs.connection) as { dialErrorLimit: number };
-  assert.equal(gate.dialErrorLimit, -1);
+  const dialLimit = (name: string): unknown => (plain(commands.get(name)?.inputs.connection) as { dialErrorLimit?: number }).dialErrorLimit;
+  assert.equal(dialLimit("cp2-wait-ssh"), -1);
   assert.deepEqual(run.options.get("cp2-wait-ssh")?.customTimeouts, { create: "20m" });
-  for (const name of ["cp1-kubeadm-init", "cp2-kubeadm-join", "worker1-kubeadm-join"]) {
+  for (const name of ["cp1-kubeadm-join", "cp2-kubeadm-join", "worker1-kubeadm-join"]) {
     assert.equal(run.options.get(name)?.deleteBeforeReplace, true, name);
     assert.ok(commands.get(name)?.inputs.triggers, `${name} has triggers`);
+    assert.equal(dialLimit(name), 4, name);
   }
-  for (const name of ["cp1-ca-cert-hash", "cp1-admin-kubeconfig"]) {
+  assert.equal(dialLimit("cp2-prepare-node"), 10, "other steps keep pulumi-command's default");
+  const init = commands.get("kubeadm-init");
+  assert.equal(run.options.get("kubeadm-init")?.protect, true);
+  assert.deepEqual(run.options.get("kubeadm-init")?.ignoreChanges, ["triggers"]);
+  assert.equal(init?.inputs.triggers, undefined);
+  assert.equal(init?.inputs.delete, undefined);
+  assert.equal(init?.inputs.update, init?.inputs.create, "the guarded init runs again on any update");
+  assert.deepEqual([...run.options.values()].filter((o) => o.protect).map((o) => o.name), ["kubeadm-init"]);
+  for (const name of ["worker1-drain-node", "cp2-delete-node"]) {
+    assert.equal(commands.get(name)?.inputs.create, undefined, `${name} runs nothing on create`);
+    assert.match(String(commands.get(name)?.inputs.delete), /^sudo -n bash -c /, name);
+  }
+  assert.deepEqual(run.options.get("worker1-drain-node")?.aliases, ["worker1-await-node"]);
+  assert.deepEqual(run.options.get("kubeadm-init")?.aliases, ["cp1-kubeadm-init"]);
+  for (const name of ["ca-cert-hash", "admin-kubeconfig"]) {
     assert.ok(run.options.get(name)?.additionalSecretOutputs.includes("stdout"), name);
     assert.equal(commands.get(name)?.inputs.logging, "stderr", name);
   }
-  assert.equal(commands.get("cp1-verify")?.inputs.logging, "stdoutAndStderr");
+  assert.equal(commands.get("verify")?.inputs.logging, "stdoutAndStderr");
   for (const c of commands.values()) assert.equal(c.inputs.addPreviousOutputInEnv, false, c.name);
 });
 
@@ -119,12 +141,16 @@ test("secrets: stdin is secret, create/update/delete hold none, every fake secre
   for (const c of commands.values()) {
     for (const field of ["create", "update", "delete"]) assert.ok(!isSecretInput(c.inputs[field]), `${c.name}.${field} must stay readable`);
   }
-  const init = commands.get("cp1-kubeadm-init");
+  const init = commands.get("kubeadm-init");
   assert.ok(isSecretInput(init?.inputs.stdin));
   assert.equal(plain(init?.inputs.stdin), `${FAKE.tokenId}.${FAKE.tokenSecret}\n${FAKE.certificateKey}\n`);
   assert.equal(plain(commands.get("cp2-kubeadm-join")?.inputs.stdin), `${FAKE.tokenId}.${FAKE.tokenSecret}\n${FAKE.caCertHash}\n${FAKE.certificateKey}\n`);
   assert.equal(plain(commands.get("worker1-kubeadm-join")?.inputs.stdin), `${FAKE.tokenId}.${FAKE.tokenSecret}\n${FAKE.caCertHash}\n`);
-  assert.equal(plain(commands.get("lb2-load-balancer")?.inputs.stdin), `${FAKE.authPass}\n`);
+  // The load balancers read the VRRP password on stdin when their keepalived config has one (VRRPv2).
+  const lbStdin = commands.get("lb2-load-balancer")?.inputs.stdin;
+  if (lbStdin !== undefined) assert.equal(plain(lbStdin), `${FAKE.authPass}\n`);
+  // Plain data alone (verify's node names) stays readable in the diff.
+  assert.equal(commands.get("verify")?.inputs.stdin, "cp1\ncp2\ncp3\nworker1\nworker2\n");
   for (const c of commands.values()) {
     const connection = c.inputs.connection;
     const keyIsSecret = isSecretInput(connection) || isSecretInput((plain(connection) as Record<string, unknown>).privateKey);
@@ -164,7 +190,7 @@ test("five control planes: quorum 3 of 5, four serial joins", async () => {
   const run = await runCluster(buildSpec(exampleWith({ controlPlanes: hosts("cp", 5, "192.168.1", 101) })));
   assert.deepEqual(run.cluster.etcdQuorum, { members: 5, quorum: 3, toleratedFailures: 2 });
   for (const [n, prev] of [["cp3", "cp2"], ["cp4", "cp3"], ["cp5", "cp4"]]) {
-    assert.ok((await run.options.get(`${n}-join-material`)?.dependsOn)?.includes(`${prev}-await-node`), n);
+    assert.ok((await run.options.get(`${n}-join-material`)?.dependsOn)?.includes(`${prev}-kubeadm-join`), n);
   }
 });
 
@@ -180,14 +206,14 @@ test("minimal diffs: the same config twice gives identical inputs (no perpetual 
   assert.deepEqual([...b.entries()], [...a.entries()]);
 });
 
-test("minimal diffs: adding a worker adds resources and changes no existing input except verify's node list", async () => {
+test("minimal diffs: adding a worker adds its resources and changes no existing input but the token's triggers and verify's node list", async () => {
   const before = await inputsByName(spec);
   const workers = [...spec.workers.map((w) => ({ name: w.name, address: w.address })), { name: "worker3", address: "192.168.1.113" }];
   const after = await inputsByName(buildSpec(exampleWith({ workers })));
   const changed = [...before.keys()].filter((k) => after.get(k) !== before.get(k));
-  assert.deepEqual(changed, ["cp1-verify"]);
+  assert.deepEqual(changed, ["join-token", "verify"]);
   const added = [...after.keys()].filter((k) => !before.has(k));
-  assert.deepEqual(added.sort(), ["worker3-await-node", "worker3-join-material", "worker3-kubeadm-join", "worker3-prepare-node", "worker3-wait-ssh"]);
+  assert.deepEqual(added.sort(), ["worker3-delete-node", "worker3-drain-node", "worker3-kubeadm-join", "worker3-prepare-node", "worker3-wait-ssh"]);
 });
 
 test("minimal diffs: adding control planes changes nothing on existing workers", async () => {
@@ -199,7 +225,7 @@ test("minimal diffs: adding control planes changes nothing on existing workers",
 });
 
 test("a pinned hostKey and a bastion reach every connection of that host", async () => {
-  const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPinnedHostKeyForCp2";
+  const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f";
   const controlPlanes = spec.controlPlanes.map((c) => ({ name: c.name, address: c.address, ...(c.name === "cp2" ? { hostKey: key } : {}) }));
   const run = await runCluster(buildSpec(exampleWith({ controlPlanes, bastion: { host: "203.0.113.5", port: 2222 } })));
   for (const c of commandsOf(run).values()) {
@@ -208,4 +234,15 @@ test("a pinned hostKey and a bastion reach every connection of that host", async
     assert.equal(connection.hostKey, runsOn === "cp2" ? key : undefined, c.name);
     assert.deepEqual([connection.proxy?.host, connection.proxy?.port, connection.proxy?.user], ["203.0.113.5", 2222, "ubuntu"], c.name);
   }
+});
+
+test("a join's stale-material hint names the exact URNs of the token and certificate steps", async () => {
+  const run = await runCluster(spec);
+  const create = String(commandsOf(run).get("cp2-kubeadm-join")?.inputs.create);
+  const token = await run.options.get("join-token")?.urn;
+  const material = await run.options.get("cp2-join-material")?.urn;
+  assert.equal(token, urnOf("kubeadm-ha:index:ControlPlane", COMMAND, "join-token"));
+  assert.ok(create.includes(`TOKEN_URN='${token}'`), "the token step's URN");
+  assert.ok(create.includes(`MATERIAL_URN='${material}'`), "the certificate step's URN");
+  for (const c of commandsOf(run).values()) assert.doesNotMatch(String(c.inputs.create ?? ""), /@URN:/, c.name);
 });

@@ -4,13 +4,16 @@ import { ClusterSpec } from "../../core/config/types";
 import { AwsSpec } from "../../core/config/aws";
 import { clusterTags } from "./tags";
 
+/** A security group of the design: one per role, and one per NLB in nlb mode. */
+export type GroupName = "lb" | "node" | "controlPlane" | "nlb" | "nlbPublic";
+
 /** Where a rule lets traffic come from. */
-type Source = { cidr: string } | { group: "lb" | "node" | "controlPlane" | "nlb" };
+type Source = { cidr: string } | { group: GroupName };
 
 /** One ingress rule of the least-privilege design; exported so tests and the README share it. */
 export interface IngressRule {
   /** Group the rule belongs to. */
-  readonly to: "lb" | "node" | "controlPlane" | "nlb";
+  readonly to: GroupName;
   /** What the port is for. */
   readonly purpose: string;
   /** IP protocol: tcp, udp, or a number ("112" is VRRP). */
@@ -23,61 +26,80 @@ export interface IngressRule {
   readonly source: Source;
 }
 
+/** The groups a cluster uses: the keepalived pair's, or its NLBs' (a public one with `publicApi`). */
+export function groupsOf(aws: AwsSpec): GroupName[] {
+  const front: GroupName[] = aws.loadBalancerMode === "nlb" ? ["nlb", ...(aws.publicApi ? ["nlbPublic" as const] : [])] : ["lb"];
+  return [...front, "node", "controlPlane"];
+}
+
 /** The ingress rules for a cluster, pure: every port, its purpose and its only sources. */
 export function ingressRules(spec: ClusterSpec, aws: AwsSpec): IngressRule[] {
   const port = spec.apiPort;
   const rules: IngressRule[] = [];
+  // Nodes use the keepalived VIP or the internal NLB; users the same, or the public NLB.
   const front = aws.loadBalancerMode === "nlb" ? "nlb" : "lb";
-  for (const cidr of aws.apiAllowedCidrs) rules.push({ to: front, purpose: "API clients", protocol: "tcp", fromPort: port, toPort: port, source: { cidr } });
+  const clientFront = aws.loadBalancerMode === "nlb" && aws.publicApi ? "nlbPublic" : front;
+  for (const cidr of new Set(aws.apiAllowedCidrs)) rules.push({ to: clientFront, purpose: "API clients", protocol: "tcp", fromPort: port, toPort: port, source: { cidr } });
   rules.push({ to: front, purpose: "API from the nodes (kubelets, pods)", protocol: "tcp", fromPort: port, toPort: port, source: { group: "node" } });
   if (front === "lb") {
     rules.push({ to: "lb", purpose: "VRRP between the LB pair", protocol: "112", source: { group: "lb" } });
-    for (const cidr of aws.sshAllowedCidrs) rules.push({ to: "lb", purpose: "SSH", protocol: "tcp", fromPort: 22, toPort: 22, source: { cidr } });
+    for (const cidr of new Set(aws.sshAllowedCidrs)) rules.push({ to: "lb", purpose: "SSH", protocol: "tcp", fromPort: 22, toPort: 22, source: { cidr } });
   }
   rules.push({ to: "controlPlane", purpose: "api-server from the load balancers", protocol: "tcp", fromPort: port, toPort: port, source: { group: front } });
+  if (clientFront !== front) rules.push({ to: "controlPlane", purpose: "api-server from the public load balancer", protocol: "tcp", fromPort: port, toPort: port, source: { group: clientFront } });
   rules.push({ to: "controlPlane", purpose: "api-server from the nodes", protocol: "tcp", fromPort: port, toPort: port, source: { group: "node" } });
   rules.push({ to: "controlPlane", purpose: "etcd peers and clients", protocol: "tcp", fromPort: 2379, toPort: 2380, source: { group: "controlPlane" } });
   rules.push({ to: "node", purpose: "kubelet API", protocol: "tcp", fromPort: 10250, toPort: 10250, source: { group: "node" } });
-  rules.push({ to: "controlPlane", purpose: "kube-controller-manager and kube-scheduler", protocol: "tcp", fromPort: 10257, toPort: 10259, source: { group: "node" } });
   if (spec.cni === "flannel") rules.push({ to: "node", purpose: "flannel VXLAN", protocol: "udp", fromPort: 8472, toPort: 8472, source: { group: "node" } });
   if (spec.cni === "calico") {
     rules.push({ to: "node", purpose: "calico VXLAN", protocol: "udp", fromPort: 4789, toPort: 4789, source: { group: "node" } });
     rules.push({ to: "node", purpose: "calico typha", protocol: "tcp", fromPort: 5473, toPort: 5473, source: { group: "node" } });
   }
-  for (const cidr of aws.sshAllowedCidrs) rules.push({ to: "node", purpose: "SSH", protocol: "tcp", fromPort: 22, toPort: 22, source: { cidr } });
+  for (const cidr of new Set(aws.sshAllowedCidrs)) rules.push({ to: "node", purpose: "SSH", protocol: "tcp", fromPort: 22, toPort: 22, source: { cidr } });
   return rules;
 }
 
+/** What each group is, for its AWS description and name. */
+const GROUPS: Readonly<Record<GroupName, { name: string; description: string }>> = {
+  lb: { name: "lb", description: "kubeadm-ha load balancers (HAProxy + keepalived)" },
+  node: { name: "node", description: "kubeadm-ha Kubernetes nodes" },
+  controlPlane: { name: "control-plane", description: "kubeadm-ha control planes" },
+  nlb: { name: "nlb", description: "kubeadm-ha network load balancer (internal: the nodes' endpoint)" },
+  nlbPublic: { name: "nlb-public", description: "kubeadm-ha network load balancer (internet-facing: users)" },
+};
+
 /** Security groups per role with exactly the rules of {@link ingressRules}; all egress allowed. */
 export class SecurityGroups extends pulumi.ComponentResource {
-  /** Group ids by role. */
-  public readonly ids: Record<"lb" | "node" | "controlPlane" | "nlb", pulumi.Output<string>>;
+  /** Group ids of the groups this cluster uses (see {@link groupsOf}). */
+  public readonly ids: Partial<Record<GroupName, pulumi.Output<string>>>;
 
   constructor(name: string, args: { spec: ClusterSpec; aws: AwsSpec; vpcId: pulumi.Input<string> }, opts?: pulumi.ComponentResourceOptions) {
     super("kubeadm-ha:aws:SecurityGroups", name, {}, opts);
-    const group = (role: string, description: string): aws.ec2.SecurityGroup => {
+    const groups = new Map(groupsOf(args.aws).map((g) => {
+      const { name: role, description } = GROUPS[g];
       const sg = new aws.ec2.SecurityGroup(`${name}-${role}`, { vpcId: args.vpcId, description, tags: clusterTags(args.aws, `sg-${role}`) }, { parent: this });
       new aws.vpc.SecurityGroupEgressRule(`${name}-${role}-egress`, { securityGroupId: sg.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: "all egress (packages, images, EC2 API)" }, { parent: this });
-      return sg;
-    };
-    const groups = {
-      lb: group("lb", "kubeadm-ha load balancers (HAProxy + keepalived)"),
-      node: group("node", "kubeadm-ha Kubernetes nodes"),
-      controlPlane: group("control-plane", "kubeadm-ha control planes"),
-      nlb: group("nlb", "kubeadm-ha network load balancer"),
-    };
+      return [g, sg.id] as const;
+    }));
+    this.ids = Object.fromEntries(groups);
     ingressRules(args.spec, args.aws).forEach((r) => {
       const id = `${name}-${r.to}-${r.protocol}-${r.fromPort ?? "all"}-${"cidr" in r.source ? r.source.cidr.replace(/[./]/g, "-") : r.source.group}`;
       new aws.vpc.SecurityGroupIngressRule(id, {
-        securityGroupId: groups[r.to].id,
+        securityGroupId: this.id(r.to),
         description: r.purpose,
         ipProtocol: r.protocol,
         fromPort: r.fromPort,
         toPort: r.toPort,
-        ...("cidr" in r.source ? { cidrIpv4: r.source.cidr } : { referencedSecurityGroupId: groups[r.source.group].id }),
+        ...("cidr" in r.source ? { cidrIpv4: r.source.cidr } : { referencedSecurityGroupId: this.id(r.source.group) }),
       }, { parent: this });
     });
-    this.ids = { lb: groups.lb.id, node: groups.node.id, controlPlane: groups.controlPlane.id, nlb: groups.nlb.id };
     this.registerOutputs({});
+  }
+
+  /** The id of a group this cluster uses. */
+  id(group: GroupName): pulumi.Output<string> {
+    const id = this.ids[group];
+    if (!id) throw new pulumi.ResourceError(`security group ${group} is not part of this cluster's design`, this);
+    return id;
   }
 }

@@ -1,18 +1,19 @@
-import { AwsSpec, ExistingSubnet } from "./aws";
-import { CONFIG_NAMESPACE } from "./keys";
+import { AwsFacts, AwsSpec } from "./aws";
 import { normalizeConfig } from "./normalize";
 import { neutralise, parseShape } from "./parse-shape";
 import { ConfigError, Problem } from "./problems";
-import { problemCollector, Report, Warn } from "./report";
+import { keyAndParents, problemCollector, Report, Warn } from "./report";
 import { RawConfig } from "./schema";
 import { ClusterSpec } from "./types";
 import { AwsContext, validateAws } from "./validate-aws";
 import { validateCni, validatePlatform } from "./validate-choices";
+import { boundCounts } from "./validate-counts";
+import { etcdSnapshotSpec, validateDay2 } from "./validate-day2";
 import { validateEtcd } from "./validate-etcd";
 import { validateHostClashes } from "./validate-host-clashes";
 import { HostLists, validateBareMetalCounts, validateHosts } from "./validate-hosts";
 import { validateNetworks, validatePodCapacity } from "./validate-networks";
-import { validateBastion, validatePorts, validateSshKey } from "./validate-ssh";
+import { validateBastion, validatePorts, validateSshKey, validateSshUser } from "./validate-ssh";
 import { validateVersion } from "./validate-version";
 import { Vip, validateVip, validateVipInterface, validateVipOnLbNetwork, validateVipOutsideNetworks, validateVrrp } from "./validate-vip";
 // config → plan imports: the aws host layout and the late endpoint are pure plan values the spec holds.
@@ -22,10 +23,13 @@ import { LATE } from "../plan/placeholders";
 // Kept exported from here, where it has always been.
 export { SUPPORTED_MINORS } from "./validate-version";
 
-/** Facts looked up before validation (never resources). */
-export interface SpecContext {
-  /** CIDRs of the existing subnets named by `subnetIds` (aws with `vpcId`). */
-  readonly existingSubnets?: readonly ExistingSubnet[];
+/** Facts known before validation (never resources): on aws, see {@link AwsFacts}. */
+export interface SpecContext extends AwsFacts {
+  /**
+   * Full keys Pulumi marks secret (`pulumi config set --secret`); without it, a value is secret
+   * only when it is a stack file's `{secure: ...}`. See {@link normalizeConfig}.
+   */
+  readonly secretKeys?: ReadonlySet<string>;
 }
 
 /**
@@ -33,18 +37,20 @@ export interface SpecContext {
  * {@link ConfigError} that lists every problem; nothing is created before this returns.
  */
 export function buildSpec(entries: Record<string, unknown>, context: SpecContext = {}): ClusterSpec {
-  const normalized = normalizeConfig(entries);
-  const shape = parseShape(normalized.values);
-  const problems = [...normalized.problems, ...shape.problems];
+  const normalized = normalizeConfig(entries, context.secretKeys);
+  // Sizes first: a huge list or count is refused before it is parsed or laid out.
+  const bounded = boundCounts(normalized.values);
+  const shape = parseShape(bounded.values);
+  const problems = [...normalized.problems, ...bounded.problems, ...shape.problems];
   // A shape error must not hide the rest: check the other keys on a copy with the bad parts neutralised.
-  const config = shape.config ?? parseShape(neutralise(normalized.values, shape.problems.map((p) => p.key))).config;
+  const config = shape.config ?? parseShape(neutralise(bounded.values, shape.problems.map((p) => p.key))).config;
   if (!config) throw new ConfigError(problems);
-  const region = typeof entries["aws:region"] === "string" ? entries["aws:region"] : undefined;
-  const result = checkSemantics(config, { ...context, region, vipInterfaceSet: entries[`${CONFIG_NAMESPACE}:vipInterface`] !== undefined });
+  const result = checkSemantics(config, { ...context, region: entries["aws:region"] });
   const reported = new Set(problems.map((p) => p.key));
-  problems.push(...result.problems.filter((p) => ![...reported].some((k) => p.key === k || p.key.startsWith(`${k}.`) || p.key.startsWith(`${k}[`))));
+  // One problem, one message: nothing more about a key (or its parts) already reported.
+  for (const p of result.problems) if (!keyAndParents(p.key).some((k) => reported.has(k))) problems.push(p);
   if (problems.length > 0 || !result.spec) throw new ConfigError(problems);
-  return result.spec;
+  return { ...result.spec, warnings: [...normalized.warnings, ...result.spec.warnings] };
 }
 
 /** The hosts, the VIP and (on aws) the AWS settings, from the host lists or the aws layout. */
@@ -67,6 +73,7 @@ function checkSemantics(c: RawConfig, context: AwsContext): { spec?: ClusterSpec
   validatePlatform(c, report);
   validateCni(c, report);
   validateSshKey(c, report);
+  validateSshUser(c, report);
   const minor = validateVersion(c, report);
   validatePorts(c, report);
   validateVrrp(c, report);
@@ -75,11 +82,12 @@ function checkSemantics(c: RawConfig, context: AwsContext): { spec?: ClusterSpec
   const nets = validateNetworks(c, report);
   const configuredVip = validateVip(c, report);
   const placed = isAws ? placeAwsHosts(c, context, configuredVip, report) : placeBareMetalHosts(c, configuredVip, report, warn);
-  validateHostClashes(placed.hosts, placed.vip, nets, report);
+  validateHostClashes(placed.hosts, placed.vip, nets, report, isAws ? "aws" : "baremetal");
   if (!isAws) validateVipOnLbNetwork(c, placed.vip, placed.hosts.loadBalancers, report);
   validateVipOutsideNetworks(placed.vip, nets, report);
   validatePodCapacity(c, nets.pod, placed.hosts.controlPlanes.length + placed.hosts.workers.length, report);
   validateEtcd(c, report, warn);
+  validateDay2(c, report);
 
   if (problems.length > 0 || minor === undefined || (isAws && !placed.aws)) return { problems };
   return { problems, spec: assembleSpec(c, minor, placed, warnings) };
@@ -88,7 +96,7 @@ function checkSemantics(c: RawConfig, context: AwsContext): { spec?: ClusterSpec
 /** Bare metal: the listed hosts, checked, and their counts. */
 function placeBareMetalHosts(c: RawConfig, vip: Vip, report: Report, warn: Warn): Placement {
   const hosts = validateHosts(c, report);
-  validateBareMetalCounts(hosts, report, warn);
+  validateBareMetalCounts(c, hosts, report, warn);
   return { hosts, vip };
 }
 
@@ -121,7 +129,10 @@ function assembleSpec(c: RawConfig, minor: number, placed: Placement, warnings: 
     ssh: {
       user: c.sshUser,
       port: c.sshPort,
-      bastion: c.bastion && { host: c.bastion.host, user: c.bastion.user ?? c.sshUser, port: c.bastion.port ?? 22 },
+      bastion: c.bastion && {
+        host: c.bastion.host, user: c.bastion.user ?? c.sshUser, port: c.bastion.port ?? 22,
+        ...(c.bastion.hostKey !== undefined ? { hostKey: c.bastion.hostKey } : {}),
+      },
     },
     vip: placed.vip.address,
     vipPrefixLength: placed.vip.prefixLength,
@@ -133,6 +144,7 @@ function assembleSpec(c: RawConfig, minor: number, placed: Placement, warnings: 
     controlPlanes: placed.hosts.controlPlanes,
     workers: placed.hosts.workers,
     etcd: c.externalEtcdEndpoints.length > 0 ? { mode: "external", endpoints: c.externalEtcdEndpoints } : { mode: "stacked" },
+    etcdSnapshots: etcdSnapshotSpec(c),
     warnings,
   };
 }

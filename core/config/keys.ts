@@ -26,6 +26,9 @@ export interface ConfigKey {
   readonly description: string;
 }
 
+/** `vipInterface` (or a host's `interface`) value that means: the interface holding the host's privateAddress, found on the host. */
+export const AUTO_INTERFACE = "auto";
+
 /** Instance type per role on aws when `instanceTypes` leaves a role out. */
 export const DEFAULT_INSTANCE_TYPES = { loadBalancer: "t3.small", controlPlane: "t3.medium", worker: "t3.medium" } as const;
 
@@ -42,9 +45,10 @@ const KEY_TABLE = [
   { name: "sshPort", kind: "integer", default: 22, description: "SSH port on every host." },
   { name: "bastion", kind: "object", description: "Optional SSH jump host `{host, user?, port?}` used for every host." },
   { name: "vip", kind: "string", required: ["baremetal"], description: "Floating virtual IP of the api-server endpoint, optionally with the LB network's prefix (`192.168.1.100/24`); on aws defaults to the LB subnet's .100." },
-  { name: "vipInterface", kind: "string", default: "eth0", description: "Interface on the load balancers that carries the VIP (per-host `interface` overrides); `ens5` on aws unless set." },
+  { name: "vipInterface", kind: "string", default: "auto", description: "Interface on the load balancers that carries the VIP (per-host `interface` overrides); `auto`: the one holding the LB's privateAddress, found on the host (`ens5` on AWS Nitro)." },
   { name: "virtualRouterId", kind: "integer", default: 51, description: "VRRP virtual router id (1-255), unique on the LB network." },
-  { name: "vrrpAdvertInterval", kind: "integer", default: 1, description: "VRRP advertisement interval in seconds (1-10); failover takes about 3x this." },
+  // A string: Pulumi's project schema types whole numbers only; the schema reads the seconds as a number.
+  { name: "vrrpAdvertInterval", kind: "string", default: "0.3", description: "VRRPv3 advert interval in seconds, 0.1-10 in steps of 0.01; a dead LB loses the VIP after about 3.6x this (0.3: ~1.1 s)." },
   { name: "loadBalancers", kind: "array", items: "host", required: ["baremetal"], description: "The HAProxy + keepalived pair: list of `{name, address, privateAddress?, interface?, hostKey?}`." },
   { name: "controlPlanes", kind: "array", items: "host", required: ["baremetal"], description: "Control-plane hosts (odd count, first one runs `kubeadm init`): same shape as loadBalancers." },
   { name: "workers", kind: "array", items: "host", default: [], description: "Worker hosts: same shape as loadBalancers." },
@@ -65,6 +69,9 @@ const KEY_TABLE = [
   { name: "allowOpenCidrs", kind: "boolean", default: false, description: "aws: explicit opt-in to `0.0.0.0/0` in sshAllowedCidrs or apiAllowedCidrs." },
   { name: "publicApi", kind: "boolean", default: true, description: "aws: an Elastic IP on the VIP (or an internet-facing NLB); the exported kubeconfig points at it." },
   { name: "externalEtcdEndpoints", kind: "array", items: "string", default: [], description: "External etcd client URLs (`https://host:2379`); empty means stacked etcd on the control planes." },
+  { name: "etcdSnapshotInterval", kind: "string", default: "6h", description: "Time between etcd snapshots on each control plane (stacked etcd): a whole number with m, h or d, from 15m to 7d." },
+  { name: "etcdSnapshotRetention", kind: "integer", default: 7, description: "Snapshots kept on each control plane (1-100); older ones are deleted only after a new one is verified." },
+  { name: "etcdSnapshotBucket", kind: "string", description: "aws: S3 bucket (`name` or `name/prefix`) every verified snapshot is copied to; the control planes may only put objects under that prefix." },
 ] as const satisfies readonly ConfigKey[];
 
 /** Every key of the contract, in documentation order. */

@@ -1,10 +1,15 @@
 import { findKey } from "./keys";
-import { Problem } from "./problems";
+import { Problem, show } from "./problems";
 import { keyPath } from "./report";
 import { bastionSchema, HOST_FIELDS, instanceTypesSchema, RawConfig, rawConfigSchema, REQUIRED_HOST_FIELDS } from "./schema";
 
-// Strict objects are hosts, bastion and instanceTypes: one message lists the fields of each.
-const VALID_FIELDS = `valid fields are ${HOST_FIELDS.join(", ")} (bastion: ${bastionSchema.keyof().options.join(", ")}; instanceTypes: ${instanceTypesSchema.keyof().options.join(", ")})`;
+// Strict objects are hosts, bastion and instanceTypes: each message lists the fields of the object at fault.
+const FIELDS_OF: Readonly<Record<string, readonly string[]>> = { bastion: bastionSchema.keyof().options, instanceTypes: instanceTypesSchema.keyof().options };
+
+/** The fields valid where an unknown one was found: a host's, or those of `bastion` / `instanceTypes`. */
+function validFields(path: readonly PropertyKey[]): string {
+  return `valid fields are ${(FIELDS_OF[String(path[0])] ?? HOST_FIELDS).join(", ")}`;
+}
 
 /** Checks the shape; returns every shape problem with its key. */
 export function parseShape(values: Record<string, unknown>): { config?: RawConfig; problems: Problem[] } {
@@ -12,10 +17,11 @@ export function parseShape(values: Record<string, unknown>): { config?: RawConfi
   if (result.success) return { config: result.data, problems: [] };
   const problems = result.error.issues.map((issue): Problem => {
     if (issue.code === "unrecognized_keys") {
-      return { key: keyPath(issue.path), message: `unknown field(s) ${issue.keys.join(", ")}; ${VALID_FIELDS}` };
+      return { key: keyPath(issue.path), message: `unknown field(s) ${issue.keys.join(", ")}; ${validFields(issue.path)}` };
     }
     const got = valueAt(values, issue.path);
-    return { key: keyPath(issue.path), message: `${issue.message} (got ${got === undefined ? "nothing" : JSON.stringify(got)})` };
+    if (got === undefined) return { key: keyPath(issue.path), message: "is required" };
+    return { key: keyPath(issue.path), message: `${issue.message} (got ${show(got)})` };
   });
   return { problems };
 }

@@ -26,6 +26,21 @@ export function keyPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/**
+ * A full key and the keys that contain it, innermost first: `kubeadm-ha:workers[3].name`,
+ * `kubeadm-ha:workers[3]`, `kubeadm-ha:workers`. A problem already reported at one of them
+ * covers the key.
+ */
+export function keyAndParents(key: string): string[] {
+  const keys = [key];
+  // Cut at each "." or "[" after the namespace, from the end.
+  const start = key.indexOf(":") + 1;
+  for (let i = key.length - 1; i > start; i--) {
+    if (key[i] === "." || key[i] === "[") keys.push(key.slice(0, i));
+  }
+  return keys;
+}
+
 /** A problem list and the {@link Report} that appends to it. */
 export function problemCollector(): { readonly problems: Problem[]; readonly report: Report } {
   const problems: Problem[] = [];

@@ -11,7 +11,7 @@ export const hostSchema = z.strictObject({
 });
 
 /** The optional SSH jump host (`bastion`). */
-export const bastionSchema = z.strictObject({ host: z.string(), user: z.string().optional(), port: z.number().int().optional() });
+export const bastionSchema = z.strictObject({ host: z.string(), user: z.string().optional(), port: z.number().int().optional(), hostKey: z.string().optional() });
 
 /** Instance type overrides per role (`instanceTypes`, aws). */
 export const instanceTypesSchema = z.strictObject({ loadBalancer: z.string(), controlPlane: z.string(), worker: z.string() }).partial();
@@ -21,6 +21,12 @@ export const HOST_FIELDS = hostSchema.keyof().options;
 
 /** The host fields every entry must have. */
 export const REQUIRED_HOST_FIELDS = HOST_FIELDS.filter((field) => !hostSchema.shape[field].safeParse(undefined).success);
+
+/**
+ * Seconds as a number: Pulumi hands `pulumi config set KEY 0.3` over as the text "0.3", a stack
+ * file's YAML as a number. Only plain decimal text is read; anything else stays text, and is refused.
+ */
+const secondsSchema = z.preprocess((v) => (typeof v === "string" && /^\d{1,4}(\.\d{1,4})?$/.test(v) ? Number(v) : v), z.number());
 
 // The value type of every key of the contract. Whether a key may be unset is not written here: it
 // follows from keys.ts (no default = may be unset), and `satisfies` keeps these names equal to its names.
@@ -38,7 +44,7 @@ const VALUE_TYPES = {
   vip: z.string(),
   vipInterface: z.string(),
   virtualRouterId: z.number().int(),
-  vrrpAdvertInterval: z.number().int(),
+  vrrpAdvertInterval: secondsSchema,
   loadBalancers: z.array(hostSchema),
   controlPlanes: z.array(hostSchema),
   workers: z.array(hostSchema),
@@ -59,6 +65,9 @@ const VALUE_TYPES = {
   apiAllowedCidrs: z.array(z.string()),
   allowOpenCidrs: z.boolean(),
   publicApi: z.boolean(),
+  etcdSnapshotInterval: z.string(),
+  etcdSnapshotRetention: z.number().int(),
+  etcdSnapshotBucket: z.string(),
 } satisfies Record<ConfigKeyName, z.ZodType>;
 
 type ValueTypes = typeof VALUE_TYPES;

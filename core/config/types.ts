@@ -11,7 +11,7 @@ export interface HostSpec {
   readonly address: string;
   /** Cluster address: advertise address, HAProxy backend, keepalived peer. Defaults to `address`. */
   readonly privateAddress: string;
-  /** Interface that carries `privateAddress` (and the VIP on load balancers). */
+  /** Interface that carries `privateAddress` (and the VIP on load balancers), or `auto`: the load-balancer step finds it on the host. */
   readonly interface: string;
   /** Optional pinned SSH host key (`ssh-ed25519 AAAA...`). */
   readonly hostKey?: string;
@@ -25,14 +25,24 @@ export interface SshSpec {
   readonly user: string;
   /** SSH port. */
   readonly port: number;
-  /** Optional jump host. */
-  readonly bastion?: { readonly host: string; readonly user: string; readonly port: number };
+  /** Optional jump host, with its pinned host key when given. */
+  readonly bastion?: { readonly host: string; readonly user: string; readonly port: number; readonly hostKey?: string };
 }
 
 /** Where etcd runs. */
 export type EtcdSpec =
   | { readonly mode: "stacked" }
   | { readonly mode: "external"; readonly endpoints: readonly string[] };
+
+/** Scheduled snapshots of a stacked etcd, taken on every control plane (day two). */
+export interface EtcdSnapshotSpec {
+  /** Time between snapshots, as systemd reads a time span (`6h`, `30m`, `1d`). */
+  readonly interval: string;
+  /** Snapshots kept on each control plane. */
+  readonly retention: number;
+  /** aws: where every verified snapshot is also copied (`s3://bucket/prefix/<host>/`). */
+  readonly s3?: { readonly bucket: string; readonly prefix: string };
+}
 
 /** The validated, defaulted cluster description every later stage reads. */
 export interface ClusterSpec {
@@ -62,7 +72,7 @@ export interface ClusterSpec {
   readonly vipPrefixLength: number;
   /** VRRP virtual router id. */
   readonly virtualRouterId: number;
-  /** VRRP advertisement interval, seconds. */
+  /** VRRPv3 advertisement interval, seconds (0.1-10, in centiseconds). */
   readonly vrrpAdvertInterval: number;
   /** `VIP:apiPort`, the kubeadm controlPlaneEndpoint. */
   readonly controlPlaneEndpoint: string;
@@ -74,6 +84,8 @@ export interface ClusterSpec {
   readonly workers: readonly HostSpec[];
   /** Stacked or external etcd. */
   readonly etcd: EtcdSpec;
+  /** etcd snapshot schedule (used with stacked etcd only). */
+  readonly etcdSnapshots: EtcdSnapshotSpec;
   /** Things that are allowed but not HA; shown by `pulumi up` as warnings. */
   readonly warnings: readonly string[];
 }

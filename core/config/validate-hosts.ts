@@ -1,9 +1,11 @@
 /** Checks of the hosts a bare-metal stack lists (on aws the program creates them). */
-import { isIpv4 } from "../lib/net";
+import { isIpv4, isLocalhostName, specialRangeOf } from "../lib/net";
+import { hostKeyProblem } from "../lib/ssh-host-key";
 import { show } from "./problems";
 import { checkInterfaceName, Report, Warn } from "./report";
 import { RawConfig, RawHost } from "./schema";
 import { HostSpec, quorumOf, Role } from "./types";
+import { sshTargetProblem } from "./validate-ssh";
 
 /** Config key of each role's host list. */
 export const ROLE_KEYS: Readonly<Record<Role, string>> = { loadBalancer: "loadBalancers", controlPlane: "controlPlanes", worker: "workers" };
@@ -21,7 +23,7 @@ export interface HostLists {
 // DNS-1123 subdomain, which is what Kubernetes accepts as a Node name.
 const NODE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-/** Every listed host has a node name, an SSH address, an IPv4 cluster address and an interface name. */
+/** Every listed host has a node name, an SSH address, an IPv4 cluster address, an interface name and a well-formed host key. */
 export function validateHosts(c: Pick<RawConfig, "loadBalancers" | "controlPlanes" | "workers" | "vipInterface">, report: Report): HostLists {
   const hosts = (role: Role, list: RawHost[] | undefined): HostSpec[] => (list ?? []).map((h, i) => validateHost(h, [ROLE_KEYS[role], i], role, c.vipInterface, report));
   return { loadBalancers: hosts("loadBalancer", c.loadBalancers), controlPlanes: hosts("controlPlane", c.controlPlanes), workers: hosts("worker", c.workers) };
@@ -31,24 +33,56 @@ function validateHost(h: RawHost, path: PropertyKey[], role: Role, vipInterface:
   if (!NODE_NAME.test(h.name) || h.name.length > 63) {
     report([...path, "name"], `${show(h.name)} is not a valid Kubernetes node name (lowercase a-z, 0-9, "-" and ".", start and end alphanumeric, at most 63 characters)`);
   }
-  if (!isIpv4(h.address) && !/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(h.address)) {
-    report([...path, "address"], `${show(h.address)} is neither an IPv4 address nor a DNS name`);
-  }
+  const addressProblem = sshAddressProblem(h.address);
+  if (addressProblem) report([...path, "address"], addressProblem);
   const privateAddress = h.privateAddress ?? h.address;
-  if (!isIpv4(privateAddress)) {
-    report([...path, h.privateAddress === undefined ? "address" : "privateAddress"],
-      `${show(privateAddress)} is not an IPv4 address; the cluster address must be one (set privateAddress when address is a DNS name)`);
+  // One problem, one message: an address already refused is not refused again as the cluster address.
+  if (h.privateAddress !== undefined || !addressProblem) {
+    const problem = clusterAddressProblem(privateAddress, h.privateAddress === undefined);
+    if (problem) report([...path, h.privateAddress === undefined ? "address" : "privateAddress"], problem);
   }
-  const iface = h.interface ?? vipInterface;
-  checkInterfaceName(report, [...path, "interface"], iface);
-  return { name: h.name, address: h.address, privateAddress, interface: iface, hostKey: h.hostKey, role };
+  // The inherited vipInterface is checked once, at its own key.
+  if (h.interface !== undefined) checkInterfaceName(report, [...path, "interface"], h.interface);
+  if (h.hostKey !== undefined) {
+    const problem = hostKeyProblem(h.hostKey);
+    if (problem) report([...path, "hostKey"], `${show(h.hostKey)} ${problem}`);
+  }
+  return { name: h.name, address: h.address, privateAddress, interface: h.interface ?? vipInterface, hostKey: h.hostKey, role };
 }
 
+/** Why SSH must not dial `address`: not a host name or address, or one that reaches the wrong machine. */
+function sshAddressProblem(address: string): string | undefined {
+  const problem = sshTargetProblem(address);
+  if (problem) return problem;
+  if (isLocalhostName(address)) return `${show(address)} names the machine running Pulumi, so this host's root scripts would run there; give the host's own address`;
+  const special = specialRangeOf(address);
+  // Link-local stays allowed for SSH (a management link); the cluster address check refuses it where it matters.
+  if (!special || special.range === "link-local") return undefined;
+  const local = special.range === "loopback" || special.range === "this-network";
+  const reaches = local ? "SSH would reach the machine running Pulumi, and this host's root scripts would run there" : "SSH cannot reach a host there";
+  return `${show(address)} is ${special.description}: ${reaches}; give the host's own address`;
+}
+
+/** Why `address` cannot be a host's cluster address (advertise address, HAProxy backend, keepalived peer). */
+function clusterAddressProblem(address: string, fromAddress: boolean): string | undefined {
+  if (!isIpv4(address)) {
+    return `${show(address)} is not an IPv4 address; the cluster address must be one${fromAddress ? " (set privateAddress when address is a DNS name)" : ""}`;
+  }
+  const special = specialRangeOf(address);
+  if (special) return `${show(address)} is ${special.description}; the cluster address must be a unicast address the other hosts can reach`;
+  return undefined;
+}
+
+/** The host lists as the stack wrote them: undefined when a list is not set at all. */
+type GivenLists = Pick<RawConfig, "loadBalancers" | "controlPlanes">;
+
 /** Odd control-plane count (quorum), exactly two LBs; one of either is allowed with a warning. */
-export function validateBareMetalCounts(hosts: HostLists, report: Report, warn: Warn): void {
+export function validateBareMetalCounts(c: GivenLists, hosts: HostLists, report: Report, warn: Warn): void {
   const cpCount = hosts.controlPlanes.length;
   const lbCount = hosts.loadBalancers.length;
-  if (cpCount === 0) {
+  if (c.controlPlanes === undefined) {
+    report(["controlPlanes"], "is required on bare metal: list the control-plane hosts ({name, address}), an odd number (3 or 5 for HA, 1 for a test cluster)");
+  } else if (cpCount === 0) {
     report(["controlPlanes"], "is empty; give an odd number of hosts (3 or 5 for HA, 1 for a test cluster)");
   } else if (cpCount % 2 === 0) {
     const q = quorumOf(cpCount);
@@ -56,9 +90,16 @@ export function validateBareMetalCounts(hosts: HostLists, report: Report, warn: 
   } else if (cpCount === 1) {
     warn("controlPlanes has 1 host: this cluster is NOT highly available (losing it loses the API and etcd); use 3 or 5");
   }
-  if (lbCount === 1) {
+  if (c.loadBalancers === undefined) {
+    report(["loadBalancers"], "is required on bare metal: list the 2 load-balancer hosts ({name, address}) that hold the VIP");
+  } else if (lbCount === 1) {
     warn("loadBalancers has 1 host: the VIP has no standby, so losing it loses the API endpoint; use 2");
   } else if (lbCount !== 2) {
-    report(["loadBalancers"], `has ${lbCount} hosts; give exactly 2 (the keepalived pair), or 1 for a test cluster`);
+    report(["loadBalancers"], loadBalancerCountMessage(lbCount));
   }
+}
+
+/** The message for a load-balancer list that does not hold 1 or 2 hosts. */
+export function loadBalancerCountMessage(count: number): string {
+  return `has ${count} hosts; give exactly 2 (the keepalived pair), or 1 for a test cluster`;
 }

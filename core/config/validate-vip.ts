@@ -1,5 +1,6 @@
 /** Checks of the VIP and of the VRRP (keepalived) settings that move it between the load balancers. */
-import { contains, isIpv4, parseIpv4Cidr } from "../lib/net";
+import { broadcastOf, contains, Ipv4Cidr, isIpv4, networkOf, parseIpv4Cidr, specialRangeOf } from "../lib/net";
+import { AUTO_INTERFACE } from "./keys";
 import { show } from "./problems";
 import { checkInterfaceName, checkRange, Report } from "./report";
 import { RawConfig } from "./schema";
@@ -14,15 +15,25 @@ export interface Vip {
   readonly prefixLength: number;
 }
 
+/** The advert interval the program accepts (seconds): VRRPv3 counts centiseconds (RFC 5798 5.2.7). */
+export const VRRP_ADVERT_INTERVAL = { min: 0.1, max: 10 } as const;
+
 /** `virtualRouterId` and `vrrpAdvertInterval` are in keepalived's ranges. */
 export function validateVrrp(c: Pick<RawConfig, "virtualRouterId" | "vrrpAdvertInterval">, report: Report): void {
   checkRange(report, ["virtualRouterId"], c.virtualRouterId, 1, 255);
-  checkRange(report, ["vrrpAdvertInterval"], c.vrrpAdvertInterval, 1, 10);
+  const s = c.vrrpAdvertInterval;
+  const { min, max } = VRRP_ADVERT_INTERVAL;
+  if (!(s >= min && s <= max) || Math.abs(s * 100 - Math.round(s * 100)) > 1e-6) {
+    report(["vrrpAdvertInterval"], `${show(s)} is not an advert interval: give seconds from ${min} to ${max} in steps of 0.01 `
+      + "(the load balancers speak VRRPv3, which counts centiseconds; keepalived takes sub-second adverts only with v3). "
+      + `A dead load balancer loses the VIP after about 3.6 x the interval (0.3: 1.1 s); below ${min} s a busy LB misses adverts `
+      + `and the VIP flaps, above ${max} s a failover takes more than half a minute`);
+  }
 }
 
-/** `vipInterface` can be an interface name. */
+/** `vipInterface` is an interface name, or `auto` (the interface that holds each LB's privateAddress, found on the host). */
 export function validateVipInterface(c: Pick<RawConfig, "vipInterface">, report: Report): void {
-  checkInterfaceName(report, ["vipInterface"], c.vipInterface);
+  checkInterfaceName((path, message) => report(path, `${message}, or "${AUTO_INTERFACE}" to find it on each load balancer`), ["vipInterface"], c.vipInterface);
 }
 
 /** `vip` is an IPv4 address, optionally with the LB network prefix; required on bare metal. */
@@ -31,12 +42,32 @@ export function validateVip(c: Pick<RawConfig, "vip" | "platform">, report: Repo
     if (c.platform !== "aws") report(["vip"], "is required on bare metal: a free address on the load balancers' network, e.g. \"192.168.1.100\"");
     return { address: "", prefixLength: 32 };
   }
-  const [addr, prefix] = c.vip.split("/");
-  if (!isIpv4(addr) || (prefix !== undefined && !(/^\d+$/.test(prefix) && Number(prefix) >= 8 && Number(prefix) <= 32))) {
-    report(["vip"], `${show(c.vip)} is not an IPv4 address, optionally with a prefix /8-/32 (e.g. "192.168.1.100" or "192.168.1.100/24")`);
+  const slash = c.vip.indexOf("/");
+  const addr = slash < 0 ? c.vip : c.vip.slice(0, slash);
+  // parseIpv4Cidr refuses leading zeros and anything after the prefix ("192.168.1.100/24/x").
+  const net = slash < 0 ? undefined : parseIpv4Cidr(c.vip);
+  if (!isIpv4(addr) || (slash >= 0 && (!net || net.prefix < 8))) {
+    report(["vip"], `${show(c.vip)} is not a canonical IPv4 address, optionally with a prefix /8-/32 (e.g. "192.168.1.100" or "192.168.1.100/24"; no leading zeros)`);
     return { address: "", prefixLength: 32 };
   }
-  return { address: addr, prefixLength: prefix === undefined ? 32 : Number(prefix) };
+  const problem = vipAddressProblem(addr, net);
+  if (problem) {
+    report(["vip"], `${show(c.vip)} ${problem}`);
+    return { address: "", prefixLength: 32 };
+  }
+  return { address: addr, prefixLength: net ? net.prefix : 32 };
+}
+
+/** Why a canonical address cannot be the VIP: not a unicast host address (of its prefix, when given). */
+function vipAddressProblem(address: string, net: Ipv4Cidr | undefined): string | undefined {
+  const special = specialRangeOf(address);
+  if (special) return `is ${special.description}; the VIP must be a unicast address on the load balancers' network`;
+  // A /31 or /32 has no network or broadcast address (RFC 3021).
+  if (net && net.prefix <= 30 && (address === networkOf(net).toString() || address === broadcastOf(net))) {
+    const which = address === broadcastOf(net) ? "broadcast" : "network";
+    return `is the ${which} address of ${networkOf(net).toString()}/${net.prefix}; the VIP must be a host address of that network`;
+  }
+  return undefined;
 }
 
 /** With a prefix, the VIP lies on every load balancer's network (bare metal: the hosts are given). */

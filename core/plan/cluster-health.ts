@@ -11,23 +11,33 @@ export const clusterHealthSchema = z.object({
   nodes: z.array(z.object({ name: z.string(), ready: z.boolean() })),
   /** True when every expected node was Ready. */
   allNodesReady: z.boolean(),
-  /** etcd membership and endpoint health (stacked etcd; zeros for external). */
+  /** False with `cni: none`: nodes stay NotReady until a CNI is installed, and verify does not fail on that. */
+  cniManaged: z.boolean(),
+  /** etcd membership and health, seen from any member that answers (stacked) or at each endpoint (external). */
   etcd: z.object({
     mode: z.enum(["stacked", "external"]),
+    /** Started members (external: as the first healthy endpoint lists them). */
     members: count,
+    /** Members the config expects: one per control plane (stacked), or the endpoints (external). */
+    expectedMembers: count,
+    /** Members (stacked) or endpoints (external) that answered healthy. */
     healthyEndpoints: count,
     quorum: count,
     hasQuorum: z.boolean(),
+    /** Expected members absent or not started (peer URLs), or external endpoints no member lists as its client URL. */
+    missingMembers: z.array(z.string()),
+    /** Members the config does not name (`name peerURLs`): a control plane removed in the same update leaves after verify. */
+    unexpectedMembers: z.array(z.string()),
   }),
 });
 
-/** What the final verify step saw on the first control plane. */
+/** What the final verify step saw on the admin host. */
 export type ClusterHealth = z.infer<typeof clusterHealthSchema>;
 
 /** The verify step printed something that is not its report; the message names the step and the fault. */
 export class ClusterHealthError extends Error {
   /**
-   * @param stepId Id of the step whose stdout was read (`<host>-verify`).
+   * @param stepId Id of the step whose stdout was read (`verify`).
    * @param problem What was wrong, in words.
    */
   constructor(public readonly stepId: string, public readonly problem: string) {

@@ -1,3 +1,4 @@
+import { AUTO_INTERFACE } from "../config/keys";
 import { ClusterSpec, HostSpec } from "../config/types";
 
 /** A keepalived config block: `name { ... }` with nested blocks or plain lines. */
@@ -14,6 +15,19 @@ export const CHECK_SCRIPT_PATH = "/etc/keepalived/check_apiserver_frontend.sh";
 export const SCRIPT_USER = "keepalived_script";
 /** Where the AWS VIP mover (notify script) is installed. */
 export const NOTIFY_SCRIPT_PATH = "/etc/keepalived/aws_move_vip.sh";
+/**
+ * VRRP version of both load balancers: 3, the only one in which keepalived takes sub-second adverts
+ * (RFC 5798 counts centiseconds). It has no authentication: unicast to the one peer and
+ * `check_unicast_src` decide whose adverts count.
+ */
+export const VRRP_VERSION = 3;
+/** The process keepalived follows through the kernel's process events (Debian's unit runs `/usr/sbin/haproxy`). */
+export const HAPROXY_PROCESS = "haproxy";
+/**
+ * Stands for the VIP interface in keepalived.conf when it is `auto`: the load-balancer step puts the
+ * interface that holds the host's privateAddress there (core/scripts/load-balancer.sh).
+ */
+export const INTERFACE_PLACEHOLDER = "@LB_INTERFACE@";
 
 /** Inputs that differ between the two load balancers. */
 export interface KeepalivedHostArgs {
@@ -23,10 +37,28 @@ export interface KeepalivedHostArgs {
   readonly peer?: HostSpec;
   /** 0 for the first LB (priority 101), 1 for the second (100). */
   readonly index: number;
-  /** The 8-character VRRP password, or the placeholder. */
-  readonly authPass: string;
   /** Script run on becoming MASTER (AWS: moves the VIP through the EC2 API). */
   readonly notifyMaster?: string;
+  /**
+   * Script tracked with `--check` every 5 s (AWS): while this LB holds the VIP and its ENI does not,
+   * it moves the VIP again. It never fails; `weight -1` keeps a timeout from dropping the VIP (nopreempt).
+   */
+  readonly vipGuard?: string;
+}
+
+/** keepalived's VRRP priority of the load balancer at `index` (the first is preferred when both start). */
+export function vrrpPriority(index: number): number {
+  return 101 - index;
+}
+
+/** `advert_int` in keepalived's syntax: seconds, centiseconds at most (0.3, 1, 2.5). */
+export function advertInt(seconds: number): string {
+  return String(Number(seconds.toFixed(2)));
+}
+
+/** The interface keepalived binds on `host`: its own, or the placeholder the load-balancer step fills. */
+export function keepalivedInterface(host: HostSpec): string {
+  return host.interface === AUTO_INTERFACE ? INTERFACE_PLACEHOLDER : host.interface;
 }
 
 /** The typed keepalived.conf of one load balancer. */
@@ -35,30 +67,37 @@ export function keepalivedConfig(
   host: KeepalivedHostArgs,
 ): KeepalivedBlock[] {
   const { self, peer } = host;
+  const iface = keepalivedInterface(self);
   return [
-    { name: "global_defs", body: [`router_id ${self.name}`, "enable_script_security", `script_user ${SCRIPT_USER}`] },
+    { name: "global_defs", body: [`router_id ${self.name}`, `vrrp_version ${VRRP_VERSION}`, "enable_script_security", `script_user ${SCRIPT_USER}`] },
     {
+      // Backstop for an HAProxy that runs but does not listen (the process is followed below).
       name: "vrrp_script chk_apiserver_frontend",
       body: [`script "${CHECK_SCRIPT_PATH}"`, "interval 1", "timeout 2", "fall 2", "rise 2"],
     },
+    // Followed through the kernel's process events: when the last HAProxy process exits, this LB enters
+    // FAULT at once and sends a priority-0 advert (weight 0 = fault; a reload keeps the master process).
+    { name: "vrrp_track_process chk_haproxy", body: [`process ${HAPROXY_PROCESS}`, "quorum 1"] },
+    ...(host.vipGuard ? [{ name: "vrrp_script chk_vip_on_eni", body: [`script "${host.vipGuard} --check"`, "interval 5", "timeout 4", "weight -1"] }] : []),
     {
       name: "vrrp_instance kube_api_vip",
       body: [
         // Both start BACKUP with nopreempt: a recovered LB does not take the VIP back (one move, not two).
         "state BACKUP",
         "nopreempt",
-        `interface ${self.interface}`,
+        ...(iface === INTERFACE_PLACEHOLDER ? [`# ${INTERFACE_PLACEHOLDER}: the interface that holds ${self.privateAddress}, found when the load-balancer step ran`] : []),
+        `interface ${iface}`,
         `virtual_router_id ${spec.virtualRouterId}`,
-        `priority ${101 - host.index}`,
-        `advert_int ${spec.vrrpAdvertInterval}`,
+        `priority ${vrrpPriority(host.index)}`,
+        `advert_int ${advertInt(spec.vrrpAdvertInterval)}`,
         // Unicast: works where multicast does not (clouds, filtered switches) and names the only peer.
         `unicast_src_ip ${self.privateAddress}`,
         ...(peer ? [{ name: "unicast_peer", body: [peer.privateAddress] }] : []),
         // Drop adverts whose source is not the listed peer: a spoofed master from elsewhere is ignored.
         ...(peer ? ["check_unicast_src"] : []),
-        { name: "authentication", body: ["auth_type PASS", `auth_pass ${host.authPass}`] },
-        { name: "virtual_ipaddress", body: [`${spec.vip}/${spec.vipPrefixLength} dev ${self.interface}`] },
-        { name: "track_script", body: ["chk_apiserver_frontend"] },
+        { name: "virtual_ipaddress", body: [`${spec.vip}/${spec.vipPrefixLength} dev ${iface}`] },
+        { name: "track_script", body: ["chk_apiserver_frontend", ...(host.vipGuard ? ["chk_vip_on_eni"] : [])] },
+        { name: "track_process", body: ["chk_haproxy"] },
         // Also when a MASTER hears a lower-priority advert (split brain healing): claim the VIP again.
         ...(host.notifyMaster ? [`notify_master "${host.notifyMaster}"`, `notify_master_rx_lower_pri "${host.notifyMaster}"`] : []),
       ],

@@ -4,6 +4,34 @@ import { LATE, SECRETS } from "./placeholders";
 
 const CRI_SOCKET = "unix:///run/containerd/containerd.sock";
 
+/**
+ * containerd releases recommended per Kubernetes minor, as the first good patch of each release
+ * line, from containerd's RELEASES.md ("Kubernetes Support"; rows for 1.28 and 1.29 from its
+ * earlier revisions). The 1.6 line is left out everywhere: it reached end of life on 2025-08-23
+ * (same file), and it is what Debian 12 ships (1.6.20).
+ */
+export const CONTAINERD_FOR_MINOR: Readonly<Record<string, readonly string[]>> = {
+  "1.28": ["1.7.0"],
+  "1.29": ["1.7.11"],
+  "1.30": ["2.1.0", "2.0.0", "1.7.13"],
+  "1.31": ["2.1.0", "2.0.0", "1.7.20"],
+  "1.32": ["2.1.0", "2.0.1", "1.7.24"],
+  "1.33": ["2.1.0", "2.0.4", "1.7.24"],
+  "1.34": ["2.1.3", "2.0.6", "1.7.28"],
+  "1.35": ["2.2.0", "2.1.5", "1.7.28"],
+};
+
+/**
+ * The containerd versions `prepare-node.sh` accepts for a Kubernetes minor, space separated: a
+ * version qualifies when it is on one of these release lines (X.Y) and not below the one named.
+ * Throws for a minor the table does not know, so a new minor cannot slip through unchecked.
+ */
+export function containerdVersionsFor(kubernetesMinor: string): string {
+  const versions = CONTAINERD_FOR_MINOR[kubernetesMinor];
+  if (!versions) throw new Error(`no containerd recommendation recorded for Kubernetes ${kubernetesMinor}; add it to CONTAINERD_FOR_MINOR from containerd's RELEASES.md`);
+  return versions.join(" ");
+}
+
 type ApiVersion = ClusterSpec["kubeadmApiVersion"];
 /** kubelet/api-server extra args: a map in v1beta3, a list of {name, value} in v1beta4. */
 type ExtraArgs = Record<string, string> | { name: string; value: string }[];
@@ -60,8 +88,9 @@ function nodeRegistration(spec: ClusterSpec, host: HostSpec): NodeRegistration {
 
 /** The ClusterConfiguration shared by init and the certificate re-upload. */
 export function clusterConfiguration(spec: ClusterSpec): ClusterConfiguration {
-  // On AWS with a public API, the Elastic IP (known after it exists) is in the certificate too.
-  const extraSans = spec.aws?.publicApi && spec.aws.loadBalancerMode === "keepalived" ? [LATE.publicApiAddress] : [];
+  // kubeadm adds the controlPlaneEndpoint host itself (the VIP, or the internal NLB's name); the
+  // public entry users reach (Elastic IP, or internet-facing NLB) must be in the certificate too.
+  const extraSans = spec.aws?.publicApi ? [LATE.publicApiAddress] : [];
   // Each api-server's certificate already names its own addresses; only shared names go here, so
   // adding a control plane never changes the first one's config.
   const sans = [...new Set([spec.vip, ...extraSans])];

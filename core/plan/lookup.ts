@@ -1,8 +1,28 @@
 import { Phase, Plan, PlanStep } from "./steps";
 
+/** Steps by `phase` and by `phase` + host, in plan order: built once per steps array. */
+const indexes = new WeakMap<readonly PlanStep[], Map<string, PlanStep[]>>();
+
+// Phase builders look up a step per node: a scan each time made building a 2,000-worker plan quadratic.
+function indexOf(steps: readonly PlanStep[]): Map<string, PlanStep[]> {
+  let index = indexes.get(steps);
+  if (!index) {
+    index = new Map();
+    for (const s of steps) {
+      for (const key of [s.phase, `${s.phase}\n${s.host}`]) {
+        const list = index.get(key);
+        if (list) list.push(s);
+        else index.set(key, [s]);
+      }
+    }
+    indexes.set(steps, index);
+  }
+  return index;
+}
+
 /** The plan's steps of `phase`, about `host` when one is given, in plan order. */
 export function stepsOf(plan: Plan, phase: Phase, host?: string): PlanStep[] {
-  return plan.steps.filter((s) => s.phase === phase && (host === undefined || s.host === host));
+  return [...(indexOf(plan.steps).get(host === undefined ? phase : `${phase}\n${host}`) ?? [])];
 }
 
 /**

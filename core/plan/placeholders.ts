@@ -53,7 +53,7 @@ export function isSecretName(text: string): text is SecretName {
 export const LATE = {
   /** Host part of the control-plane endpoint when it is an NLB DNS name. */
   controlPlaneHost: "@CONTROL_PLANE_HOST@",
-  /** Public address of the API (Elastic IP of the VIP), added to the api-server certificate. */
+  /** Public address of the API (Elastic IP of the VIP, or the internet-facing NLB's name), added to the api-server certificate. */
   publicApiAddress: "@PUBLIC_API_ADDRESS@",
 } as const;
 
@@ -62,24 +62,41 @@ export type LateName = keyof typeof LATE;
 
 /** What each late value is, for PLAN.md. */
 export const LATE_MEANINGS: Readonly<Record<LateName, string>> = {
-  controlPlaneHost: "DNS name of the Network Load Balancer, the host part of the control-plane endpoint",
-  publicApiAddress: "Elastic IP of the VIP, added to the api-server certificate",
+  controlPlaneHost: "DNS name of the Network Load Balancer the nodes use (internal), the host part of the control-plane endpoint",
+  publicApiAddress: "Elastic IP of the VIP (keepalived) or DNS name of the internet-facing NLB (nlb): the API's public address, in the api-server certificate",
 };
+
+/**
+ * The placeholder for the Pulumi URN of step `stepId`'s Command, for the exact
+ * `pulumi up --replace <urn>` a script prints when that step must run again (stale join material).
+ * The Pulumi layer fills it in; the render shows it as is.
+ */
+export function urnPlaceholder(stepId: string): string {
+  return `@URN:${stepId}@`;
+}
+
+/** Matches {@link urnPlaceholder}s; group 1 is the step id. */
+export const URN_PLACEHOLDER = /@URN:([a-z0-9][a-z0-9-]*)@/g;
+
+/** What a URN placeholder is, for PLAN.md. */
+const URN_MEANING = "the Pulumi URN of that step's Command, in the `pulumi up --replace` instruction a script prints";
 
 /** A late value found in a text: its name, placeholder and meaning. */
 export interface LateValue {
-  /** Which value. */
-  readonly name: LateName;
+  /** Which value (`stepUrn` for the URN placeholders). */
+  readonly name: LateName | "stepUrn";
   /** Its placeholder. */
   readonly placeholder: string;
   /** What it is. */
   readonly meaning: string;
 }
 
-/** Late values whose placeholder appears in `texts`, in {@link LATE} order. */
+/** Late values whose placeholder appears in `texts`, in {@link LATE} order, then the URN placeholders (sorted). */
 export function lateValuesIn(texts: Iterable<string>): LateValue[] {
   const all = [...texts].join("\n");
-  return (Object.keys(LATE) as LateName[])
+  const late: LateValue[] = (Object.keys(LATE) as LateName[])
     .filter((name) => all.includes(LATE[name]))
     .map((name) => ({ name, placeholder: LATE[name], meaning: LATE_MEANINGS[name] }));
+  const urns = [...new Set([...all.matchAll(URN_PLACEHOLDER)].map((m) => m[0]))].sort();
+  return [...late, ...urns.map((placeholder) => ({ name: "stepUrn" as const, placeholder, meaning: URN_MEANING }))];
 }

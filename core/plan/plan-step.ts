@@ -3,7 +3,10 @@ import { SecretName } from "./placeholders";
 /** Phase vocabulary (after kubespray's), in bring-up order: what a step does. */
 export const PHASES = [
   "wait-ssh", "prepare-node", "aws-vip-mover", "load-balancer", "wait-vip", "kubeadm-init", "ca-cert-hash",
-  "admin-kubeconfig", "cni", "join-material", "kubeadm-join", "await-node", "verify",
+  "admin-kubeconfig", "cni", "join-token", "join-material", "kubeadm-join", "verify",
+  "cert-renewal", "etcd-snapshot",
+  // Removal only: steps that run nothing on create, their delete script when a node leaves.
+  "drain-node", "delete-node",
 ] as const;
 
 /** What a step does. */
@@ -21,36 +24,69 @@ export interface InstalledFile {
   readonly note?: string;
 }
 
+/**
+ * Where a step belongs: `host` steps are about one host and named `<host>-<phase>`; `stack` steps
+ * exist once per stack (init, CA pin, kubeconfig, CNI, token, verify), are named `<phase>` and run
+ * on the admin host, so which host that is (a stable rule: the first control plane) moves only
+ * their connection.
+ */
+export type StepScope = "host" | "stack";
+
 /** One remote command of the bring-up, with everything the Pulumi layer needs to create it. */
 export interface PlanStep {
-  /** Stable resource name `<host>-<phase>`: never a list index, so removing a host renames nothing. */
+  /** Stable resource name: `<host>-<phase>`, or `<phase>` for a stack step; never a list index. */
   readonly id: string;
-  /** Name of the host the step is about; with `phase` it names the step. */
+  /** Name of the host the step is about (a stack step: the admin host it runs on); with `phase` it names the step. */
   readonly host: string;
-  /** Name of the host whose SSH connection runs it (a control plane for drain and token steps). */
+  /** Name of the host whose SSH connection runs it (the admin host, or another control plane, for token, drain and forget steps). */
   readonly runsOn: string;
+  /** One per host, or one per stack. */
+  readonly scope: StepScope;
   /** What it does. */
   readonly phase: Phase;
   /** One line for PLAN.md. */
   readonly description: string;
-  /** Script run on create (no secrets inside). */
-  readonly script: string;
-  /** Script run when the step is deleted (node removal), if any. */
+  /**
+   * Script run on create and on update (no secrets inside). Absent for removal steps (drain,
+   * forget): they run nothing and open no SSH session until they are deleted.
+   */
+  readonly script?: string;
+  /** Script run when the step is deleted (node removal, or before a replacement), if any. */
   readonly deleteScript?: string;
   /** Secrets fed on stdin, in order: what the script's `# stdin:` line declares. */
   readonly stdin: readonly SecretName[];
-  /** Steps that must finish first. */
+  /**
+   * Plain (non-secret) data fed on stdin after the secrets, e.g. verify's expected node names, one
+   * a line: long lists never go into the command, whose one argument may not exceed 128 KiB.
+   */
+  readonly stdinData?: string;
+  /** Steps that must finish first (and, on removal, be deleted after this one). */
   readonly after: readonly string[];
   /** The step's stdout is a secret (kept out of logs and state in clear). */
   readonly secretStdout: boolean;
   /** The secret this step's stdout provides to later steps. */
   readonly provides?: SecretName;
-  /** Values whose change replaces the step (reset, then run again) instead of updating it. */
+  /** Values whose change replaces the step (its delete script, then create) instead of updating it. */
   readonly replaceOn: readonly string[];
-  /** True for steps that must be torn down before their replacement runs (init, join). */
+  /** True for steps that must be torn down before their replacement runs (a node's join). */
   readonly deleteBeforeReplace: boolean;
+  /**
+   * True for the step that must never be deleted or replaced (kubeadm init): Pulumi refuses with
+   * a message (`protect`), and its create runs again, guarded, on any update.
+   */
+  readonly protect: boolean;
   /** True for the SSH gate: dial until the host answers, bounded by the create timeout. */
   readonly waitForSsh: boolean;
+  /**
+   * SSH dial attempts before the step fails, where the default (10) is too patient: a node's own
+   * join, whose delete must give up on a host that is gone for good (README: Day two).
+   */
+  readonly dialAttempts?: number;
+  /**
+   * Names this step had in earlier versions of the program (Pulumi aliases), so that upgrading
+   * keeps its state instead of deleting the old resource, whose delete script would reset a node.
+   */
+  readonly formerIds: readonly string[];
   /** Files installed, for review. */
   readonly files: readonly InstalledFile[];
 }

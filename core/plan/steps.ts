@@ -1,5 +1,7 @@
 import { ClusterSpec } from "../config/types";
+import { certificateRenewal } from "./phases/certificates";
 import { PhaseBuilder } from "./phases/context";
+import { etcdSnapshots } from "./phases/etcd-snapshots";
 import { waitForSsh } from "./phases/gates";
 import { initFirstControlPlane } from "./phases/init";
 import { joinNodes } from "./phases/joins";
@@ -10,7 +12,7 @@ import { verifyCluster } from "./phases/verify";
 import { Plan, PlanStep } from "./plan-step";
 
 export { PHASES } from "./plan-step";
-export type { InstalledFile, Phase, Plan, PlanStep } from "./plan-step";
+export type { InstalledFile, Phase, Plan, PlanStep, StepScope } from "./plan-step";
 export type { SecretName } from "./placeholders";
 export { TOKEN_TTL_HOURS } from "./phases/joins";
 
@@ -19,10 +21,12 @@ const BRING_UP: readonly PhaseBuilder[] = [
   waitForSsh,            // every host answers SSH, sudo works, cloud-init is done
   prepareNodes,          // control planes and workers: containerd, kubeadm (in parallel with the LBs)
   loadBalancers,         // HAProxy + keepalived for the VIP (and the AWS VIP mover)
-  initFirstControlPlane, // wait for the VIP, kubeadm init, CA public-key pin, admin kubeconfig
-  podNetwork,            // the CNI, from the first control plane
-  joinNodes,             // control planes one at a time, workers in parallel
-  verifyCluster,         // every node Ready, etcd quorum
+  initFirstControlPlane, // on the admin host: wait for the VIP, kubeadm init (guarded), CA public-key pin, admin kubeconfig
+  podNetwork,            // the CNI, from the admin host
+  joinNodes,             // one token refresh; control planes one at a time, workers in parallel; drain and forget steps
+  verifyCluster,         // every node Ready (registered with cni: none), every etcd member, quorum
+  certificateRenewal,    // day two, each control plane: daily certificate check, renewal below 30 days
+  etcdSnapshots,         // day two, each stacked etcd member: snapshot timer, restore script
 ];
 
 /** Builds the bring-up plan for a validated spec. Pure: same spec, same plan, byte for byte. */

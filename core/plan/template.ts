@@ -50,17 +50,29 @@ export function declaredStdin(template: string, name = "template"): StdinEntry[]
   return entries;
 }
 
-/** A step's script and the secrets fed to it, checked against the template's `# stdin:` line. */
+/** A step's script and what is fed to it, checked against the template's `# stdin:` and `# stdin-data:` lines. */
 export interface Script {
   /** The filled template. */
   readonly text: string;
   /** Secrets fed on stdin, in order. */
   readonly stdin: readonly SecretName[];
+  /** Plain data fed on stdin after the secrets (what the template's `# stdin-data:` line describes). */
+  readonly data?: string;
 }
 
-/** Fills a template for a step that feeds it `stdin`; see {@link fillTemplate}. */
-export function stepScript(name: string, vars: TemplateVars = {}, stdin: readonly SecretName[] = []): Script {
-  return { text: fillTemplate(name, vars, stdin), stdin: [...stdin] };
+/**
+ * Fills a template for a step that feeds it `stdin` (secrets) and, after them, `data` (plain
+ * lines); see {@link fillTemplate}. A template reads data only if it says so on a
+ * `# stdin-data: <what>` line, and then it must be given.
+ */
+export function stepScript(name: string, vars: TemplateVars = {}, stdin: readonly SecretName[] = [], data?: string): Script {
+  const text = fillTemplate(name, vars, stdin);
+  const reads = [...text.matchAll(/^# stdin-data: \S.*$/gm)].length;
+  if (reads > 1) throw new Error(`script template ${name}.sh has ${reads} "# stdin-data:" lines; one is the rule`);
+  if ((reads === 1) !== (data !== undefined)) {
+    throw new Error(`script template ${name}.sh ${reads === 1 ? "reads" : "does not read"} data on stdin, and the step ${data === undefined ? "feeds none" : "feeds some"}`);
+  }
+  return { text, stdin: [...stdin], ...(data !== undefined ? { data } : {}) };
 }
 
 /**
@@ -70,8 +82,7 @@ export function stepScript(name: string, vars: TemplateVars = {}, stdin: readonl
  * cannot drift apart silently.
  */
 export function fillTemplate(name: string, vars: TemplateVars = {}, stdin: readonly SecretName[] = []): string {
-  const template = inlineIncludes(readFileSync(join(SCRIPTS_DIR, `${name}.sh`), "utf8"));
-  const declared = declaredVariables(template);
+  const { template, declared } = readTemplate(name);
   const given = Object.keys(vars);
   const missing = declared.filter((v) => !given.includes(v));
   const extra = given.filter((v) => !declared.includes(v));
@@ -92,9 +103,33 @@ export function fillTemplate(name: string, vars: TemplateVars = {}, stdin: reado
   return template.slice(0, cut) + assignments + template.slice(cut);
 }
 
+/** A template file with its includes inlined, and what it declares: read once per process. */
+interface TemplateFile {
+  readonly template: string;
+  readonly declared: readonly string[];
+  /** Its `# stdin:` line, parsed and checked on first use. */
+  stdin?: readonly StdinEntry[];
+}
+
+// Templates are files of the repository: read and parsed once, not once per step (thousands of
+// steps at 2,000 workers spent most of the plan's time here).
+const templateFiles = new Map<string, TemplateFile>();
+
+function readTemplate(name: string): TemplateFile {
+  let file = templateFiles.get(name);
+  if (!file) {
+    const template = inlineIncludes(readFileSync(join(SCRIPTS_DIR, `${name}.sh`), "utf8"));
+    file = { template, declared: declaredVariables(template) };
+    templateFiles.set(name, file);
+  }
+  return file;
+}
+
 /** Throws unless `stdin` is what the template's `# stdin:` line declares, in that order. */
 function checkStdin(name: string, template: string, stdin: readonly SecretName[]): void {
-  const declared = declaredStdin(template, name);
+  const file = readTemplate(name);
+  file.stdin ??= declaredStdin(template, name);
+  const declared = file.stdin;
   const shown = declared.map((e) => (e.optional ? `[${e.name}]` : e.name)).join(" ");
   // Walk the declaration: each name must be the next line fed, unless it is optional.
   let at = 0;

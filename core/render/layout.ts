@@ -21,8 +21,8 @@ export interface StepLayout {
   readonly step: PlanStep;
   /** The phase's place in the bring-up (PHASES), from 1: fixed, so adding a node renames no file. */
   readonly number: number;
-  /** Tree path of the create script, `<runsOn>/NN-<phase>[-for-<host>].sh`. */
-  readonly script: string;
+  /** Tree path of the create script, `<runsOn>/NN-<phase>[-for-<host>].sh`; none for a removal step, which runs nothing on create. */
+  readonly script?: string;
   /** Tree path of the delete script, `<runsOn>/NN-<phase>[-for-<host>].delete.sh`, if the step has one. */
   readonly deleteScript?: string;
   /** Installed config files. */
@@ -37,12 +37,14 @@ export interface StepLayout {
  */
 export function layoutOf(plan: Plan, hosts: readonly string[]): ReadonlyMap<string, readonly StepLayout[]> {
   const layout = new Map<string, StepLayout[]>(hosts.map((h) => [h, []]));
+  // Tree paths of the files already placed per host: kept as they grow (the admin host has thousands of steps).
+  const takenOn = new Map<string, Set<string>>(hosts.map((h) => [h, new Set<string>()]));
   for (const step of plan.steps) {
     const entries = layout.get(step.runsOn);
-    if (!entries) throw new Error(`step ${step.id} runs on ${step.runsOn}, which is not a host of the stack`);
+    const taken = takenOn.get(step.runsOn);
+    if (!entries || !taken) throw new Error(`step ${step.id} runs on ${step.runsOn}, which is not a host of the stack`);
     const number = PHASES.indexOf(step.phase) + 1;
     const base = `${step.runsOn}/${String(number).padStart(2, "0")}-${step.phase}${step.host === step.runsOn ? "" : `-for-${step.host}`}`;
-    const taken = new Set(entries.flatMap((e) => e.files.map((f) => f.treePath)));
     const files = step.files.map((f) => {
       let treePath = `${step.runsOn}/files/${treeRelative(f.path, step.id)}`;
       // Two steps installing the same path on one host: keep both, the later one suffixed.
@@ -54,7 +56,7 @@ export function layoutOf(plan: Plan, hosts: readonly string[]): ReadonlyMap<stri
       };
     });
     entries.push({
-      step, number, script: `${base}.sh`,
+      step, number, ...(step.script !== undefined ? { script: `${base}.sh` } : {}),
       ...(step.deleteScript !== undefined ? { deleteScript: `${base}.delete.sh` } : {}),
       files,
     });

@@ -2,6 +2,7 @@ import { Plan, PlanStep } from "../plan/steps";
 import { lateValuesIn, SECRET_NAMES, SecretName, SECRETS } from "../plan/placeholders";
 import { sudoWrap } from "../plan/sudo";
 import { allHosts, ClusterSpec, etcdMemberCount, quorumOf } from "../config/types";
+import { aboutMinutes, BringUpEstimate, estimateBringUp, estimateWithParallel, formatSeconds, PARALLEL_SHOWN } from "./estimates";
 import { RenderedFile, StepLayout } from "./layout";
 import { Schedule } from "./schedule";
 
@@ -24,6 +25,7 @@ export function planMarkdown(input: PlanDocInput): string {
   return [
     header(input),
     hostsSection(input),
+    durationSection(input, estimateBringUp(input.plan, input.spec)),
     orderSection(input),
     secretsSection(input),
     filesSection(input),
@@ -65,10 +67,11 @@ function header({ stack, spec, plan, schedule }: PlanDocInput): string {
       ["Networks", `CNI ${spec.cni}, pods ${spec.podNetworkCidr}, services ${spec.serviceCidr}`],
       ["SSH", `user ${code(spec.ssh.user)}, port ${spec.ssh.port}${bastion}`],
       ["Steps", `${plan.steps.length} in ${schedule.waves.length} waves`],
+      ["Bring-up", `${aboutMinutes(estimateBringUp(plan, spec).totalSeconds)}, estimated (see Duration estimate)`],
     ]).trimEnd(),
   ];
   if (spec.warnings.length > 0) lines.push("", "Warnings:", "", ...spec.warnings.map((w) => `- ${w}`));
-  const late = lateValuesIn(plan.steps.flatMap((s) => [s.script, s.deleteScript ?? "", ...s.files.map((f) => f.content)]).concat(spec.controlPlaneEndpoint));
+  const late = lateValuesIn(plan.steps.flatMap((s) => [s.script ?? "", s.deleteScript ?? "", ...s.files.map((f) => f.content)]).concat(spec.controlPlaneEndpoint));
   if (late.length > 0) {
     lines.push("", "Values known only once the cloud resources exist appear as placeholders too; the program fills them in before the commands run:", "");
     lines.push(...late.map((l) => `- ${code(l.placeholder)}: ${l.meaning}`));
@@ -94,10 +97,35 @@ function hostsSection({ spec, plan, layout }: PlanDocInput): string {
     "## Hosts",
     "",
     "Each host has a folder with the steps that RUN on it, numbered by phase (bring-up order), and the config files",
-    "they install under `files/`. A step about another node (its join material, waiting for it to",
-    "register) runs on the first control plane: it is in that host's folder, named `-for-<node>`.",
+    "they install under `files/`. A step about another node (a control plane's certificate upload, the",
+    "removal steps: drain, forget) runs on the admin host, the first control plane (those about the admin",
+    "host itself on the next one): it is in that host's folder, named `-for-<node>`. Stack steps (named",
+    "by their phase alone) run on the admin host.",
     "",
     table(["host", "role", "SSH address", "cluster address", "folder", "steps run there", "steps about it that run elsewhere"], rows),
+  ].join("\n");
+}
+
+function durationSection({ plan, spec }: PlanDocInput, estimate: BringUpEstimate): string {
+  const rows = estimate.phases.map((p) => [
+    code(p.phase), String(p.steps), p.secondsEach.map(formatSeconds).join(" or "),
+    p.onCriticalPath > 0 ? `${p.onCriticalPath}: ${formatSeconds(p.criticalSeconds)}` : none, p.estimate.assumption,
+  ]);
+  const skipped = plan.steps.length - estimate.phases.reduce((n, p) => n + p.steps, 0);
+  return [
+    "## Duration estimate",
+    "",
+    "Estimates, not measurements: each number assumes what its row says, on typical hosts with a package",
+    "mirror and an image registry at about 10 MB/s; scale them to yours. The bring-up takes at least as",
+    `long as its critical path, the chain of waits with the most estimated time: **${aboutMinutes(estimate.totalSeconds)}**`,
+    `(${formatSeconds(estimate.totalSeconds)}: ${estimate.criticalPath.map(code).join(" → ")}).`,
+    `Steps that run nothing on create (${skipped} here) cost nothing. That assumes Pulumi runs every ready`,
+    "step at once, its default. With `pulumi up --parallel P` a step also waits for a free slot; with the",
+    "same estimates, steps started in the order they become ready:",
+    "",
+    table(["`--parallel`", ...PARALLEL_SHOWN.map(String)],
+      [["bring-up", ...PARALLEL_SHOWN.map((p) => aboutMinutes(estimateWithParallel(plan, spec, p)))]]),
+    table(["phase", "steps", "each (estimate)", "on the critical path", "assumption"], rows),
   ].join("\n");
 }
 
@@ -122,7 +150,7 @@ function orderSection({ schedule, layout }: PlanDocInput): string {
         code(s.id), s.runsOn, s.host,
         s.after.length > 0 ? s.after.map(code).join(", ") : none,
         stdinOf(s),
-        l.deleteScript ? `${link(l.script)}, on delete ${link(l.deleteScript)}` : link(l.script),
+        [l.script !== undefined ? link(l.script) : "nothing on create", ...(l.deleteScript ? [`on delete ${link(l.deleteScript)}`] : [])].join(", "),
         s.description,
       ];
     })));
@@ -130,7 +158,12 @@ function orderSection({ schedule, layout }: PlanDocInput): string {
   return parts.join("\n");
 }
 
-const stdinOf = (s: PlanStep): string => s.stdin.length > 0 ? s.stdin.map((n) => code(SECRETS[n].placeholder)).join(", ") : none;
+const stdinOf = (s: PlanStep): string => {
+  const secrets = s.stdin.map((n) => code(SECRETS[n].placeholder));
+  // Plain data (verify's node names) follows the secrets; its lines are listed in the script's `# stdin-data:` line.
+  const data = s.stdinData !== undefined ? [`then ${s.stdinData.split("\n").filter((l) => l !== "").length} plain line(s) of data`] : [];
+  return secrets.length + data.length > 0 ? [...secrets, ...data].join(", ") : none;
+};
 
 function secretsSection({ plan }: PlanDocInput): string {
   const readers = (name: SecretName): string => plan.steps.filter((s) => s.stdin.includes(name)).map((s) => code(s.id)).join(", ") || none;
@@ -169,12 +202,16 @@ function hostPathCell(f: RenderedFile): string {
 }
 
 function lifecycleSection({ plan }: PlanDocInput): string {
-  const rows = plan.steps.filter((s) => s.replaceOn.length > 0 || s.deleteScript !== undefined).map((s) => [
+  // A long trigger list (the join token's: every node) is summarised, not spelled out.
+  const triggers = (s: PlanStep): string => s.replaceOn.length > 8 ? `${s.replaceOn.length} values: every node and its cluster address`
+    : s.replaceOn.length > 0 ? s.replaceOn.map(code).join(", ") : none;
+  const rows = plan.steps.filter((s) => s.replaceOn.length > 0 || s.deleteScript !== undefined || s.protect).map((s) => [
     code(s.id),
-    s.replaceOn.length > 0 ? s.replaceOn.map(code).join(", ") : none,
-    s.replaceOn.length === 0 ? none
-      : s.deleteScript === undefined ? "runs again"
-        : s.deleteBeforeReplace ? "delete script first, then create" : "create, then the old one's delete script",
+    triggers(s),
+    s.protect ? "never: protected, Pulumi refuses to delete or replace it"
+      : s.replaceOn.length === 0 ? none
+        : s.deleteScript === undefined ? "runs again"
+          : s.deleteBeforeReplace ? "delete script first, then create" : "create, then the old one's delete script",
     s.deleteScript !== undefined ? "yes" : none,
   ]);
   return [

@@ -28,8 +28,10 @@ export function renderPlan(stack: string, spec: ClusterSpec, plan: Plan = buildP
   put(PLAN_FILE, planMarkdown({ stack, spec, plan, schedule, layout }));
   for (const entries of layout.values()) {
     for (const l of entries) {
-      sudoWrap(l.step.script, l.step.id);
-      put(l.script, l.step.script);
+      if (l.script !== undefined && l.step.script !== undefined) {
+        sudoWrap(l.step.script, l.step.id);
+        put(l.script, l.step.script);
+      }
       if (l.deleteScript !== undefined && l.step.deleteScript !== undefined) {
         sudoWrap(l.step.deleteScript, `${l.step.id}-delete`);
         put(l.deleteScript, l.step.deleteScript);

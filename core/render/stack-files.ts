@@ -67,7 +67,9 @@ export function stackConfigEntries(project: ProjectFile, stackText: string, file
   const problems: Problem[] = [];
   for (const [key, value] of Object.entries(config)) {
     if (!/^[^:\s]+:[^:\s]+$/.test(key)) {
-      problems.push({ key, message: `is not a configuration key of the form <namespace>:<name> (in ${file}); e.g. "${project.name}:${key}"` });
+      // `kubeadm-ha:kubeadm-ha:vip` means `kubeadm-ha:vip`: suggest the name after the last colon.
+      const name = key.slice(key.lastIndexOf(":") + 1).trim();
+      problems.push({ key, message: `is not a configuration key of the form <namespace>:<name> (in ${file}); e.g. "${project.name}:${name || "vip"}"` });
       continue;
     }
     entries[key] = value;

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs the pod network with kubectl on the first control plane, at a pinned version, with the
-# stack's pod CIDR. kubectl apply is idempotent, so running this again changes nothing.
+# stack's pod CIDR, on the nodes' cluster interface. kubectl apply is idempotent, so running this
+# again changes nothing.
 set -euo pipefail
 : "${CNI:?}"
 : "${POD_CIDR:?}"
 : "${MANIFEST_URL:?}"
 : "${DEFAULT_POD_CIDR:?}"
+: "${REACH_ADDRESS:?}"
+: "${CALICO_ENCAPSULATION:?}"
 export KUBECONFIG=/etc/kubernetes/admin.conf
 umask 077
 manifest=$(mktemp)
@@ -21,6 +24,13 @@ flannel)
   }
   content=$(<"$manifest")
   printf '%s\n' "${content//"\"Network\": \"${DEFAULT_POD_CIDR}\""/"\"Network\": \"${POD_CIDR}\""}" >"$manifest"
+  # flanneld uses the default-route interface unless told (flannel Documentation/configuration.md);
+  # --iface-can-reach picks the one `ip route get REACH_ADDRESS` uses, on every node alike.
+  [ "$(grep -cE '^ *- --kube-subnet-mgr$' "$manifest")" = 1 ] || {
+    echo "kubeadm-ha: ${MANIFEST_URL} no longer has one flanneld --kube-subnet-mgr argument; refusing to guess" >&2
+    exit 1
+  }
+  sed -i -E "s/^( *)- --kube-subnet-mgr\$/&\n\1- --iface-can-reach=${REACH_ADDRESS}/" "$manifest"
   kubectl apply -f "$manifest"
   kubectl -n kube-flannel rollout status daemonset/kube-flannel-ds --timeout=300s
   ;;
@@ -35,9 +45,12 @@ metadata:
   name: default
 spec:
   calicoNetwork:
+    # The node's InternalIP is the kubelet's --node-ip, the host's privateAddress.
+    nodeAddressAutodetectionV4:
+      kubernetes: NodeInternalIP
     ipPools:
       - cidr: ${POD_CIDR}
-        encapsulation: VXLANCrossSubnet
+        encapsulation: ${CALICO_ENCAPSULATION}
         natOutgoing: Enabled
         nodeSelector: all()
 INSTALLATION

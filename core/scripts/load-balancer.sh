@@ -1,24 +1,52 @@
 #!/usr/bin/env bash
-# Load balancer: HAProxy in front of the api-servers and keepalived holding the VIP.
-# stdin: keepalivedAuthPass
-# Configs are checked by the daemons before they replace
-# the running ones; daemons restart only when a file changed.
+# Load balancer: HAProxy in front of the api-servers and keepalived (VRRPv3) holding the VIP.
+# Each config is checked by its daemon before it replaces the running one, and a daemon whose file
+# changed is reloaded, not restarted: a MASTER keeps the VIP through a config change (the two LBs'
+# steps run one after the other, so a change reaches one keepalived at a time).
 set -euo pipefail
 : "${HAPROXY_CFG:?}"
 : "${KEEPALIVED_CONF:?}"
-: "${AUTH_PASS_PLACEHOLDER:?}"
+: "${LB_INTERFACE:?}"
+: "${INTERFACE_PLACEHOLDER:?}"
+: "${PRIVATE_ADDRESS:?}"
 : "${CHECK_SCRIPT:?}"
 : "${CHECK_SCRIPT_PATH:?}"
 : "${SCRIPT_USER:?}"
 export DEBIAN_FRONTEND=noninteractive
 umask 077
 
-auth_pass=""
-IFS= read -r auth_pass || true
-if [[ ! "$auth_pass" =~ ^[A-Za-z0-9]{8}$ ]]; then
-  echo "kubeadm-ha: VRRP auth_pass on stdin must be 8 letters or digits (value not shown)" >&2
+fail() {
+  echo "kubeadm-ha: $*" >&2
   exit 1
-fi
+}
+
+# This host's IPv4 addresses as "eth0 192.168.1.98/24, ..." (ip -o: one line per address, the
+# interface second, the address fourth; a veth's "@ifN" suffix dropped).
+addresses() {
+  ip -o -4 addr show | awk '{ sub(/@.*/, "", $2); printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $4 } END { print "" }'
+}
+
+# The interface keepalived binds and puts the VIP on: the configured one, or with "auto" the one
+# that holds this LB's privateAddress (vipInterface defaults to auto: hosts name it eth0, ens5, enp1s0...).
+lb_interface() {
+  local holders=()
+  if [ "$LB_INTERFACE" != auto ]; then
+    ip -o link show dev "$LB_INTERFACE" >/dev/null 2>&1 ||
+      fail "interface ${LB_INTERFACE} (vipInterface, or this host's interface) does not exist on $(hostname); its addresses: $(addresses). Set the interface that holds ${PRIVATE_ADDRESS}, or \"auto\""
+    echo "$LB_INTERFACE"
+    return 0
+  fi
+  mapfile -t holders < <(ip -o -4 addr show | awk -v a="$PRIVATE_ADDRESS" '{ sub(/@.*/, "", $2); split($4, p, "/"); if (p[1] == a && !seen[$2]++) print $2 }')
+  case "${#holders[@]}" in
+    1) echo "${holders[0]}" ;;
+    0) fail "no interface of $(hostname) holds ${PRIVATE_ADDRESS}, this load balancer's privateAddress (vipInterface auto); its addresses: $(addresses). Fix privateAddress, or set the host's interface (or vipInterface)" ;;
+    *) fail "${PRIVATE_ADDRESS} (this load balancer's privateAddress) is on several interfaces of $(hostname): ${holders[*]}; set the host's interface (or vipInterface)" ;;
+  esac
+}
+
+# Found before anything is installed: a host where it cannot be found fails at once, naming why.
+iface=$(lb_interface)
+KEEPALIVED_CONF=${KEEPALIVED_CONF//"$INTERFACE_PLACEHOLDER"/$iface}
 
 if ! command -v haproxy >/dev/null 2>&1 || ! command -v keepalived >/dev/null 2>&1; then
   apt-get update -q
@@ -41,8 +69,7 @@ install_if_changed() {
   fi
   if ! "$@" "$tmp" >/dev/null; then
     rm -f "$tmp"
-    echo "kubeadm-ha: rendered $dest was rejected by $1" >&2
-    exit 1
+    fail "rendered $dest was rejected by $1"
   fi
   mv -f "$tmp" "$dest"
 }
@@ -59,12 +86,15 @@ keepalived_config_ok() {
 
 install -d -m 0755 /etc/haproxy /etc/keepalived
 install_if_changed "$CHECK_SCRIPT" "$CHECK_SCRIPT_PATH" 0755 bash -n || true
+# reload: the master process re-reads the file and starts new workers; the old ones finish their
+# connections, for at most hard-stop-after (haproxy.cfg). Starts HAProxy when it is not running.
 if install_if_changed "$HAPROXY_CFG" /etc/haproxy/haproxy.cfg 0644 haproxy -c -f; then
   systemctl reload-or-restart haproxy
 fi
-# The auth_pass goes into the root-only file only; it is substituted in bash, not on a command line.
-if install_if_changed "${KEEPALIVED_CONF//"$AUTH_PASS_PLACEHOLDER"/$auth_pass}" /etc/keepalived/keepalived.conf 0600 keepalived_config_ok; then
-  systemctl restart keepalived
+# reload (SIGHUP, Debian's ExecReload): keepalived re-reads the file and keeps its VRRP state, so a
+# MASTER keeps the VIP; a restart would hand it to the peer (or, on both LBs at once, leave it unheld).
+if install_if_changed "$KEEPALIVED_CONF" /etc/keepalived/keepalived.conf 0600 keepalived_config_ok; then
+  systemctl reload-or-restart keepalived
 fi
 systemctl enable --now haproxy keepalived
-echo "load balancer ready: $(hostname)"
+echo "load balancer ready: $(hostname), VIP interface ${iface}"

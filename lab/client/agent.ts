@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { Endpoint, httpsRequest } from "./https-request";
-import { idleConnection } from "./idle";
+import { IdleConnection } from "./idle";
 import { RequestLoop } from "./loop";
 import { AgentCommand, AgentReply } from "./protocol";
 
@@ -19,6 +19,7 @@ if (!values.port || !values.ca) {
 }
 const ep: Endpoint = { port: Number(values.port), ca: readFileSync(values.ca) };
 const loops = new Map<string, RequestLoop>();
+const idles = new Map<string, IdleConnection>();
 
 async function handle(cmd: AgentCommand): Promise<unknown> {
   switch (cmd.op) {
@@ -37,8 +38,24 @@ async function handle(cmd: AgentCommand): Promise<unknown> {
       loops.delete(cmd.loopId);
       return loop.stop(cmd.drainMs);
     }
-    case "idle":
-      return idleConnection(cmd.target, ep.port, ep.ca, cmd.idleMs, cmd.timeoutMs);
+    case "idle-open": {
+      if (idles.has(cmd.idleId)) throw new Error(`idle connection ${cmd.idleId} exists`);
+      const idle = new IdleConnection(cmd.target, ep.port, ep.ca);
+      idles.set(cmd.idleId, idle);
+      try {
+        return await idle.open(cmd.timeoutMs);
+      } catch (e) {
+        idles.delete(cmd.idleId);
+        idle.destroy();
+        throw e;
+      }
+    }
+    case "idle-finish": {
+      const idle = idles.get(cmd.idleId);
+      if (!idle) throw new Error(`no idle connection ${cmd.idleId}`);
+      idles.delete(cmd.idleId);
+      return idle.finish(cmd.idleMs, cmd.timeoutMs);
+    }
   }
 }
 

@@ -34,38 +34,59 @@ function readResponse(sock: TLSSocket, timeoutMs: number): Promise<{ status: num
 const REQUEST = "GET /whoami HTTP/1.1\r\nHost: kube-apiserver\r\nConnection: keep-alive\r\n\r\n";
 
 /**
- * Opens ONE TLS connection to `target:port`, sends a request, stays idle for `idleMs` (longer than
- * HAProxy's client/server timeout), then sends a second request on the same connection. A proxy
- * that cut idle connections would close it during the wait.
+ * ONE TLS connection to `target:port` that carries a first request, stays idle (longer than
+ * HAProxy's client/server timeout), then carries a second request. A proxy that cut idle
+ * connections would close it during the wait. Opened and finished by two agent commands, so the
+ * lab knows which api-server serves it while it idles.
  */
-export async function idleConnection(target: string, port: number, ca: Buffer, idleMs: number, timeoutMs: number): Promise<IdleResult> {
-  const sock = connect({ host: target, port, ca });
-  let closedAt: number | undefined;
-  sock.on("close", () => {
-    closedAt ??= nowMs();
-  });
-  sock.on("error", () => undefined);
-  let first: IdleResult["first"] = { status: 0, at: nowMs() };
-  try {
+export class IdleConnection {
+  private readonly sock: TLSSocket;
+  private closedAt: number | undefined;
+  private first: IdleResult["first"] = { status: 0, at: nowMs() };
+  private localPort: number | undefined;
+
+  constructor(target: string, port: number, ca: Buffer) {
+    this.sock = connect({ host: target, port, ca });
+    this.sock.on("close", () => {
+      this.closedAt ??= nowMs();
+    });
+    this.sock.on("error", () => undefined);
+  }
+
+  /** Waits for the handshake and sends the first request; resolves with its answer. */
+  async open(timeoutMs: number): Promise<IdleResult["first"]> {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("TLS connect timeout")), timeoutMs);
-      sock.once("secureConnect", () => {
+      this.sock.once("secureConnect", () => {
         clearTimeout(timer);
         resolve();
       });
-      sock.once("error", reject);
+      this.sock.once("error", reject);
     });
-    const localPort = sock.localPort;
-    sock.write(REQUEST);
-    first = { ...(await readResponse(sock, timeoutMs)), at: nowMs() };
-    await new Promise((r) => setTimeout(r, idleMs));
-    if (closedAt !== undefined) return { first, closedAt, localPort, error: `connection closed ${Math.round(closedAt - first.at)} ms into the idle time` };
-    sock.write(REQUEST);
-    const second = { ...(await readResponse(sock, timeoutMs)), at: nowMs() };
-    return { first, second, localPort };
-  } catch (e) {
-    return { first, closedAt, error: e instanceof Error ? e.message : String(e) };
-  } finally {
-    sock.destroy();
+    this.localPort = this.sock.localPort;
+    this.sock.write(REQUEST);
+    this.first = { ...(await readResponse(this.sock, timeoutMs)), at: nowMs() };
+    return this.first;
+  }
+
+  /** Waits until `idleMs` after the first answer, sends the second request, and closes the connection. */
+  async finish(idleMs: number, timeoutMs: number): Promise<IdleResult> {
+    const { first, localPort } = this;
+    try {
+      await new Promise((r) => setTimeout(r, Math.max(0, first.at + idleMs - nowMs())));
+      if (this.closedAt !== undefined) return { first, closedAt: this.closedAt, localPort, error: `connection closed ${Math.round(this.closedAt - first.at)} ms into the idle time` };
+      this.sock.write(REQUEST);
+      const second = { ...(await readResponse(this.sock, timeoutMs)), at: nowMs() };
+      return { first, second, localPort };
+    } catch (e) {
+      return { first, closedAt: this.closedAt, localPort, error: e instanceof Error ? e.message : String(e) };
+    } finally {
+      this.sock.destroy();
+    }
+  }
+
+  /** Closes the connection at once (the lab gave up on it). */
+  destroy(): void {
+    this.sock.destroy();
   }
 }

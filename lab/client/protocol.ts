@@ -37,16 +37,24 @@ export interface LoopStopCommand {
   readonly drainMs: number;
 }
 
-/** One TLS connection: request, idle `idleMs`, request again on the same connection. */
-export interface IdleCommand {
-  readonly op: "idle";
+/** Opens one TLS connection `idleId` to `target` and sends a first request on it; the connection then stays idle. */
+export interface IdleOpenCommand {
+  readonly op: "idle-open";
+  readonly idleId: string;
   readonly target: string;
+  readonly timeoutMs: number;
+}
+
+/** Waits until connection `idleId` has been idle `idleMs` after its first answer, then sends a second request on it. */
+export interface IdleFinishCommand {
+  readonly op: "idle-finish";
+  readonly idleId: string;
   readonly idleMs: number;
   readonly timeoutMs: number;
 }
 
 /** Any command. */
-export type AgentCommand = RequestCommand | LoopStartCommand | LoopStopCommand | IdleCommand;
+export type AgentCommand = RequestCommand | LoopStartCommand | LoopStopCommand | IdleOpenCommand | IdleFinishCommand;
 
 /** Outcome of one request. */
 export interface RequestRecord {
@@ -97,7 +105,8 @@ export interface ResultOf {
   request: RequestRecord;
   "loop-start": { readonly started: true };
   "loop-stop": LoopResult;
-  idle: IdleResult;
+  "idle-open": IdleResult["first"];
+  "idle-finish": IdleResult;
 }
 
 /** A reply line. */

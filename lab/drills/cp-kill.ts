@@ -54,13 +54,13 @@ export async function cpHardKill(lab: Lab, victim: LabHost, down: readonly LabHo
   const q = quorumOf(members);
   return [{
     drill: label,
-    expectation: `HAProxy (${active.name}) marks ${victim.name} DOWN within fall x inter (${timers.checkFall} x ${timers.checkInterMs} ms, rendered) + ${bounds.markDownMs - timers.checkFall * timers.checkInterMs} ms = ${bounds.markDownMs} ms`,
+    expectation: `HAProxy (${active.name}) marks ${victim.name} DOWN within ${bounds.markDownMs} ms (refused checks: inter ${timers.checkInterMs} + ${timers.checkFall - 1} x fastinter ${timers.checkFastInterMs}, rendered, + allowance; refused traffic: at once, observe layer4)`,
     measured: `${victim.name} DOWN after ${markDownMs} ms`,
     pass: markDownMs <= bounds.markDownMs,
     figures: { victim: victim.name, markDownMs },
   }, {
     drill: label,
-    expectation: `no request lost at the load balancer (retries 3 + option redispatch): every request gets an HTTP answer, except those that reached ${victim.name} before its processes were gone`,
+    expectation: `no request lost at the load balancer (retries + option redispatch): every request gets an HTTP answer, except those that reached ${victim.name} before its processes were gone`,
     measured: `${s.sent} sent, ${noAnswer.length} without answer${noAnswer.length ? ` (${reasons(noAnswer)}; started at ${offsets(noAnswer, t0)} ms)` : ""}, ${lbLost.length} of them started after ${victim.name} was gone (open until then: ${open}; every process of ${victim.name} gone ${Math.round(killed - t0)} ms after the SIGKILL); slowest ${s.maxLatencyMs} ms`,
     pass: lbLost.length === 0 && s.skipped === 0 && s.sent > 0,
     figures: { sent: s.sent, noAnswer: noAnswer.length, lostAtLb: lbLost.length, openAtKill: open, killMs: Math.round(killed - t0), noAnswerStartsMs: offsets(noAnswer, t0) || null, maxLatencyMs: s.maxLatencyMs },

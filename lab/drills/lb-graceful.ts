@@ -31,7 +31,7 @@ export async function gracefulLbStop(lab: Lab): Promise<Check[]> {
   const open = openDuring(loop.records, t0, leftAt).length;
   return [{
     drill: "3 graceful LB stop",
-    expectation: `SIGTERM to keepalived on the active LB: VIP on the peer in < ${lab.bounds.vipGracefulMs} ms (skew time at priority ${lab.timers.lowestPriority}, rounded up to advert_int ${lab.timers.advertIntMs} ms)`,
+    expectation: `SIGTERM to keepalived on the active LB: VIP on the peer in < ${Math.round(lab.bounds.vipGracefulMs)} ms (priority-0 advert, then the skew time at priority ${lab.timers.lowestPriority}, advert_int ${lab.timers.advertIntMs} ms; see notes)`,
     measured: `VIP ${active.name} -> ${standby.name} in ${movedMs} ms (left ${active.name} after ${Math.round(leftAt - t0)} ms; ${move.polls} polls)`,
     pass: movedMs < lab.bounds.vipGracefulMs,
     figures: { from: active.name, to: standby.name, vipMovedMs: movedMs, vipLeftMs: Math.round(leftAt - t0), restartedAsBackupMs: backupMs },

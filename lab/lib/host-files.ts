@@ -7,25 +7,29 @@ import { WORK_DIR } from "../settings";
 /**
  * The only changes the lab makes outside its work folder and namespaces: keepalived with
  * `enable_script_security` refuses a check script in a path others can write, so the rendered
- * script goes to its real path, and it runs as the real `script_user`. What the lab created is
- * written to a marker file BEFORE it is created, so a later run can undo it after a crash.
+ * script goes to its real path, and it runs as the real `script_user`; HAProxy's workers need the
+ * rendered `user`/`group` and `chroot` folder (Debian's haproxy package makes them; the lab makes
+ * only what is missing). What the lab created is written to a marker file BEFORE it is created, so
+ * a later run can undo it after a crash.
  */
 interface HostChanges {
   /** Check script the lab wrote, with the content it wrote. */
   script?: { path: string; content: string };
   /** Folders the lab created, deepest last. */
   dirs: string[];
-  /** System user the lab created. */
-  user?: string;
+  /** System users the lab created (each with its own group, removed with it). */
+  users: string[];
 }
 
 const MARKER = join(WORK_DIR, "host-changes.json");
 
 function readMarker(): HostChanges {
   try {
-    return JSON.parse(readFileSync(MARKER, "utf8")) as HostChanges;
+    const m = JSON.parse(readFileSync(MARKER, "utf8")) as Partial<HostChanges> & { user?: string };
+    // A marker of an earlier lab version named one user.
+    return { script: m.script, dirs: m.dirs ?? [], users: [...(m.users ?? []), ...(m.user ? [m.user] : [])] };
   } catch {
-    return { dirs: [] };
+    return { dirs: [], users: [] };
   }
 }
 
@@ -52,12 +56,23 @@ export function installCheckScript(path: string, content: string): void {
   chmodSync(path, 0o755);
 }
 
-/** Creates system user `name` (no home, no login) unless it exists. */
+/** Creates system user `name` (no home, no login) with its own group `name` unless the user exists. */
 export function ensureSystemUser(name: string): void {
   if (runSync("id", ["-u", name]).code === 0) return;
-  writeMarker({ ...readMarker(), user: name });
-  const r = runSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name]);
+  const changes = readMarker();
+  writeMarker({ ...changes, users: [...changes.users, name] });
+  const r = runSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "--user-group", name]);
   if (r.code !== 0) throw new LabError(`useradd ${name} failed: ${r.stderr.trim()}`);
+}
+
+/** Creates folder `path` (root, 0755) and its missing parents unless it exists. */
+export function ensureDir(path: string): void {
+  const missing: string[] = [];
+  for (let d = path; !existsSync(d); d = dirname(d)) missing.unshift(d);
+  if (missing.length === 0) return;
+  const changes = readMarker();
+  writeMarker({ ...changes, dirs: [...changes.dirs, ...missing] });
+  for (const d of missing) mkdirSync(d, { mode: 0o755 });
 }
 
 /** Undoes what the marker lists (this run's or a killed run's); returns what it did. */
@@ -76,9 +91,10 @@ export function undoHostChanges(): string[] {
       // not empty or gone: keep
     }
   }
-  if (c.user && runSync("id", ["-u", c.user]).code === 0) {
-    const r = runSync("userdel", [c.user]);
-    done.push(r.code === 0 ? `removed user ${c.user}` : `could not remove user ${c.user}: ${r.stderr.trim()}`);
+  for (const user of c.users) {
+    if (runSync("id", ["-u", user]).code !== 0) continue;
+    const r = runSync("userdel", [user]);
+    done.push(r.code === 0 ? `removed user ${user}` : `could not remove user ${user}: ${r.stderr.trim()}`);
   }
   rmSync(MARKER, { force: true });
   return done;

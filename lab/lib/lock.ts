@@ -2,12 +2,23 @@ import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { LabError } from "./errors";
 import { LOCK_FILE } from "../settings";
 
+/**
+ * True while `pid` is a lab run: the HA lab (lab/run.ts), the etcd restore drill
+ * (lab/etcd-restore/run.ts) or any other lab entry point (a TypeScript file under lab/). Both
+ * share the lock and the `kha-lab-` namespaces: a run that took over the other's lock would
+ * delete its namespaces at start.
+ */
 function labAlive(pid: number): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("lab/run.ts");
+    return isLabCommandLine(readFileSync(`/proc/${pid}/cmdline`, "utf8"));
   } catch {
     return false;
   }
+}
+
+/** True for the NUL-separated command line of a lab entry point (a TypeScript file under lab/). */
+export function isLabCommandLine(cmdline: string): boolean {
+  return /(^|[\0/])lab\/[\w./-]*\.ts(\0|$)/.test(cmdline);
 }
 
 /**

@@ -102,6 +102,16 @@ export async function setCable(t: LabTopology, h: LabHost, up: boolean): Promise
   if (r.code !== 0) throw new LabError(`cannot set ${h.bridgePort} ${up ? "up" : "down"}: ${r.stderr.trim()}`);
 }
 
+/**
+ * Sets a host's own eth0 down or up, inside its namespace: a host that vanishes without a word (a
+ * kernel hang, a dead NIC). Nothing answers for it, not even an RST: packets to it are dropped.
+ */
+export async function setHostLink(h: LabHost, up: boolean): Promise<void> {
+  assertLabNs(h.ns);
+  const r = await runAsync("ip", ["-n", h.ns, "link", "set", "eth0", up ? "up" : "down"]);
+  if (r.code !== 0) throw new LabError(`cannot set eth0 of ${h.name} ${up ? "up" : "down"}: ${r.stderr.trim()}`);
+}
+
 /** Removes `address/prefix` from a host's eth0 if present (what a reboot does to a VIP left behind). */
 export async function dropAddress(h: LabHost, cidr: string): Promise<void> {
   assertLabNs(h.ns);

@@ -7,7 +7,7 @@ import { NET, NS_PREFIX } from "../settings";
 /** What a lab host plays: the program's own roles (no workers in the lab) plus the lab-only client. */
 export type LabRole = Exclude<Role, "worker"> | "client";
 
-/** One lab host: a network namespace with one interface, `eth0`, on the lab bridge. */
+/** One lab host: a network namespace with one interface, `eth0` ({@link LAB_INTERFACE}), on the lab bridge. */
 export interface LabHost {
   /** Host name, as in the cluster spec (`lb1`, `cp2`, `client`). */
   readonly name: string;
@@ -52,8 +52,7 @@ export function buildTopology(controlPlanes: number, config: Readonly<Record<str
   const client = host("client", "client", NET.clientHost);
   const spec = buildSpec({
     "kubeadm-ha:vip": `${address(NET.vipHost)}/${NET.prefix}`,
-    // The lab names every host's veth eth0; said explicitly, whatever the program's default.
-    "kubeadm-ha:vipInterface": "eth0",
+    // vipInterface is left to its default, auto: the load-balancer step finds eth0, which holds each LB's address.
     // The lab never connects over SSH; the key only has to be set for validation.
     "kubeadm-ha:sshPrivateKey": "lab-unused",
     "kubeadm-ha:loadBalancers": lbs.map((h) => ({ name: h.name, address: h.address })),
@@ -65,12 +64,11 @@ export function buildTopology(controlPlanes: number, config: Readonly<Record<str
   for (const a of [spec.vip, ...[...lbs, ...cps, client].map((h) => h.address)]) {
     if (!range || !contains(range, a)) throw new LabError(`lab address ${a} is outside ${NET.range}`);
   }
-  for (const h of [...lbs, ...cps]) {
-    const inSpec = [...spec.loadBalancers, ...spec.controlPlanes].find((s) => s.name === h.name);
-    if (inSpec?.interface !== "eth0") throw new LabError(`spec interface of ${h.name} is ${inSpec?.interface}; the lab names its veth eth0`);
-  }
   return { bridgeNs: `${NS_PREFIX}br`, lbs, cps, client, spec };
 }
+
+/** The interface every lab host has: one veth end, on the lab bridge. */
+export const LAB_INTERFACE = "eth0";
 
 /** Every host namespace of the lab, bridge excluded. */
 export function allHosts(t: LabTopology): LabHost[] {

@@ -32,12 +32,21 @@ export interface Recorded {
 /** Every resource registered since the last reset. */
 export const recorded: Recorded[] = [];
 
+/** Every provider function call (lookups) since the last reset: token and arguments. */
+export const calls: { readonly token: string; readonly inputs: Record<string, unknown> }[] = [];
+
+/** A verify report as core/scripts/verify.sh prints it, every node Ready. */
+export function fakeHealth(nodes: readonly string[]): string {
+  const etcd = { mode: "stacked", members: 3, expectedMembers: 3, healthyEndpoints: 3, quorum: 2, hasQuorum: true, missingMembers: [], unexpectedMembers: [] };
+  return JSON.stringify({ nodes: nodes.map((n) => ({ name: n, ready: true })), allNodesReady: true, cniManaged: true, etcd });
+}
+
 function fakeStdout(name: string, nodes: string[], server: string): string {
-  if (name.endsWith("-ca-cert-hash")) return `${FAKE.caCertHash}\n`;
-  if (name.endsWith("-admin-kubeconfig")) return fakeKubeconfig(server);
-  if (name.endsWith("-verify")) {
-    return JSON.stringify({ nodes: nodes.map((n) => ({ name: n, ready: true })), allNodesReady: true, etcd: { mode: "stacked", members: 3, healthyEndpoints: 3, quorum: 2, hasQuorum: true } });
-  }
+  // Stack steps are named by phase alone; earlier versions named them `<first control plane>-<phase>`.
+  const is = (phase: string): boolean => name === phase || name.endsWith(`-${phase}`);
+  if (is("ca-cert-hash")) return `${FAKE.caCertHash}\n`;
+  if (is("admin-kubeconfig")) return fakeKubeconfig(server);
+  if (is("verify")) return fakeHealth(nodes);
   return "ok\n";
 }
 
@@ -53,11 +62,12 @@ export function installMocks(verifyNodes: string[] = ["cp1", "cp2", "cp3", "work
       }
       if (args.type === "random:index/randomBytes:RandomBytes") state.hex = FAKE.certificateKey;
       if (args.type === "aws:ec2/instance:Instance") {
-        state.publicIp = `203.0.113.${10 + recorded.filter((r) => r.type === args.type).length}`;
+        // From the name, not the registration order (which the rollout's waits make vary).
+        state.publicIp = `203.0.113.${10 + ([...args.name].reduce((sum, ch) => sum + ch.charCodeAt(0), 0) % 240)}`;
         state.primaryNetworkInterfaceId = `eni-${args.name}`;
       }
-      if (args.type === "aws:ec2/eip:Eip") state.publicIp = "198.51.100.7";
-      if (args.type === "aws:lb/loadBalancer:LoadBalancer") { state.dnsName = "api-nlb.example.elb.amazonaws.com"; state.arn = "arn:nlb"; }
+      if (args.type === "aws:ec2/eip:Eip") { state.publicIp = "198.51.100.7"; state.allocationId = "eipalloc-0demo"; }
+      if (args.type === "aws:lb/loadBalancer:LoadBalancer") { state.dnsName = `${args.name}.example.elb.amazonaws.com`; state.arn = `arn:${args.name}`; }
       if (args.type === "aws:ec2/keyPair:KeyPair") state.keyName = args.name;
       // Auto-named resources get their name from the provider.
       if (state.name === undefined && args.type.startsWith("aws:iam/")) state.name = args.name;
@@ -68,10 +78,12 @@ export function installMocks(verifyNodes: string[] = ["cp1", "cp2", "cp3", "work
       return { id: `${args.name}-id`, state };
     },
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+      calls.push({ token: args.token, inputs: args.inputs as Record<string, unknown> });
       switch (args.token) {
         case "aws:index/getAvailabilityZones:getAvailabilityZones": return { names: ["eu-west-1a", "eu-west-1b", "eu-west-1c"] };
         case "aws:ec2/getAmi:getAmi": return { id: "ami-0123456789abcdef0" };
         case "aws:index/getCallerIdentity:getCallerIdentity": return { accountId: "123456789012" };
+        case "aws:index/getPartition:getPartition": return { partition: "aws", dnsSuffix: "amazonaws.com" };
         case "aws:ec2/getSubnet:getSubnet": return { id: args.inputs.id, cidrBlock: `10.1.${String(args.inputs.id).endsWith("b") ? 16 : 0}.0/20` };
         default: return args.inputs as Record<string, unknown>;
       }

@@ -18,8 +18,16 @@ export interface CapturedOptions {
   readonly additionalSecretOutputs: string[];
   /** customTimeouts option. */
   readonly customTimeouts?: pulumi.CustomTimeouts;
+  /** Names of the aliases (earlier names) the resource was registered with. */
+  readonly aliases: string[];
   /** The resource's URN: its name and the types of its parents, which must not change. */
   readonly urn: Promise<string>;
+  /** protect option. */
+  readonly protect: boolean;
+  /** Names of the resources in replaceWith. */
+  readonly replaceWith: Promise<string[]>;
+  /** ignoreChanges option. */
+  readonly ignoreChanges: string[];
 }
 
 /** Result of running the cluster component under mocks. */
@@ -30,6 +38,8 @@ export interface Run {
   readonly resources: Recorded[];
   /** Options per resource name. */
   readonly options: Map<string, CapturedOptions>;
+  /** Options per `type::name`, for resources of different types that share a name. */
+  readonly typedOptions: Map<string, CapturedOptions>;
 }
 
 function nameOfUrn(urn: string): string {
@@ -40,27 +50,36 @@ function nameOfUrn(urn: string): string {
 export async function runCluster(spec: ClusterSpec): Promise<Run> {
   recorded.length = 0;
   const options = new Map<string, CapturedOptions>();
+  const typedOptions = new Map<string, CapturedOptions>();
   const capture: pulumi.ResourceTransformation = (args) => {
     const deps = (args.opts.dependsOn ?? []) as pulumi.Resource[];
-    options.set(args.name, {
+    const nameOf = (r: pulumi.Resource): Promise<string> => new Promise<string>((resolve) => r.urn.apply((u) => { resolve(nameOfUrn(u)); return u; }));
+    const captured: CapturedOptions = {
       name: args.name,
       type: args.type,
       dependsOn: Promise.all(deps.map((d) => new Promise<string>((resolve) => d.urn.apply((u) => { resolve(nameOfUrn(u)); return u; })))),
       deleteBeforeReplace: (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace === true,
       additionalSecretOutputs: (args.opts as pulumi.CustomResourceOptions).additionalSecretOutputs ?? [],
       customTimeouts: args.opts.customTimeouts,
+      aliases: (args.opts.aliases ?? []).map((a) => (typeof a === "object" && a !== null && "name" in a ? String(a.name) : String(a))),
+      protect: args.opts.protect === true,
+      replaceWith: Promise.all((args.opts.replaceWith ?? []).map(nameOf)),
+      ignoreChanges: args.opts.ignoreChanges ?? [],
       // The URN is set after transformations run: read it once the constructor has returned.
       urn: Promise.resolve().then(() => new Promise<string>((resolve) => {
         args.resource.urn.apply((u) => { resolve(u); return u; });
       })),
-    });
+    };
+    options.set(args.name, captured);
+    typedOptions.set(`${args.type}::${args.name}`, captured);
     return undefined;
   };
-  const hostSource = spec.platform === "aws" ? new AwsHosts("kubeadm-ha", spec, { transformations: [capture] }) : undefined;
-  const cluster = new Cluster("kubeadm-ha", { spec, sshPrivateKey: pulumi.secret(FAKE.sshPrivateKey), hostSource }, { transformations: [capture] });
+  const sshPrivateKey = pulumi.secret(FAKE.sshPrivateKey);
+  const hostSource = spec.platform === "aws" ? new AwsHosts("kubeadm-ha", { spec, sshPrivateKey }, { transformations: [capture] }) : undefined;
+  const cluster = new Cluster("kubeadm-ha", { spec, sshPrivateKey, hostSource }, { transformations: [capture] });
   await settle();
   await new Promise((r) => setTimeout(r, 50));
-  return { cluster, resources: [...recorded], options };
+  return { cluster, resources: [...recorded], options, typedOptions };
 }
 
 /** Commands among recorded resources, by name. */

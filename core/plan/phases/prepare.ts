@@ -1,3 +1,4 @@
+import { containerdVersionsFor } from "../kubeadm";
 import { stepOf } from "../lookup";
 import { PlanStep } from "../plan-step";
 import { stepScript } from "../template";
@@ -9,7 +10,9 @@ export function prepareNodes(ctx: PhaseContext): PlanStep[] {
   return kubeNodes(spec).map((h) => step({
     host: h.name, phase: "prepare-node",
     description: `swap off, modules, sysctls, containerd (SystemdCgroup), kubeadm/kubelet/kubectl ${spec.kubernetesVersion} held`,
-    run: stepScript("prepare-node", { K8S_MINOR: spec.kubernetesMinor, K8S_VERSION: spec.kubernetesVersion }),
+    run: stepScript("prepare-node", {
+      K8S_MINOR: spec.kubernetesMinor, K8S_VERSION: spec.kubernetesVersion, CONTAINERD_VERSIONS: containerdVersionsFor(spec.kubernetesMinor),
+    }),
     after: [stepOf(ctx.before, "wait-ssh", h.name).id],
   }));
 }

@@ -2,23 +2,28 @@ import { etcdMemberCount, quorumOf } from "../../config/types";
 import { stepsOf } from "../lookup";
 import { PlanStep } from "../plan-step";
 import { stepScript } from "../template";
-import { ids, kubeNodes, PhaseContext, step } from "./context";
+import { adminHost, ids, kubeNodes, PhaseContext, peerUrl, step } from "./context";
 
-/** Last, on the first control plane: every node Ready and etcd with quorum, after the CNI and every join. */
+/**
+ * Last, on the admin host, after the CNI and every join: every node registered (and Ready when the
+ * stack manages the CNI), every expected etcd member started, quorum. A stack step. The expected
+ * node names go on stdin, one a line: a command line has room for a few thousand at most.
+ */
 export function verifyCluster(ctx: PhaseContext): PlanStep[] {
   const { spec } = ctx;
-  const first = spec.controlPlanes[0];
+  const admin = adminHost(spec);
   const nodes = kubeNodes(spec);
   const quorum = quorumOf(etcdMemberCount(spec));
+  const cniManaged = spec.cni !== "none";
+  const etcd = spec.etcd.mode === "stacked" ? spec.controlPlanes.map(peerUrl) : spec.etcd.endpoints;
   return [step({
-    host: first.name, phase: "verify",
-    description: `wait for ${nodes.length} nodes Ready, check etcd quorum (${quorum.quorum} of ${quorum.members})`,
+    scope: "stack", host: admin.name, phase: "verify",
+    description: `wait for ${nodes.length} nodes ${cniManaged ? "Ready" : "registered (cni: none: NotReady is reported, not failed)"}, `
+      + `check the ${etcd.length} etcd members and quorum (${quorum.quorum} of ${quorum.members})`,
     run: stepScript("verify", {
-      EXPECTED_NODES: nodes.map((n) => n.name).join(" "), ETCD_MODE: spec.etcd.mode, ETCD_QUORUM: quorum.quorum,
-      ATTEMPTS: 120,
-    }),
-    after: ids([...stepsOf(ctx.before, "cni"), ...stepsOf(ctx.before, "await-node")]),
-    // Verify runs again whenever the set of nodes changes.
-    replaceOn: nodes.map((n) => n.name),
+      ETCD_MODE: spec.etcd.mode, ETCD_EXPECTED: etcd.join(" "), ETCD_QUORUM: quorum.quorum, CNI_MANAGED: String(cniManaged), ATTEMPTS: 120,
+    }, [], nodes.map((n) => `${n.name}\n`).join("")),
+    after: ids([...stepsOf(ctx.before, "cni"), ...stepsOf(ctx.before, "kubeadm-join")]),
+    formerIds: [`${admin.name}-verify`],
   })];
 }

@@ -23,7 +23,7 @@ stringData:
 MANIFEST
 )"
   for attempt in 1 2 3 4 5; do
-    if run_logged /var/log/kubeadm-ha/join-material.log "$BOOTSTRAP_TOKEN" -- kubectl apply -f "$SECRET_FILE"; then
+    if run_logged /var/log/kubeadm-ha/join-token.log "$BOOTSTRAP_TOKEN" -- kubectl apply -f "$SECRET_FILE"; then
       echo "bootstrap token valid until ${expiration}"
       return 0
     fi

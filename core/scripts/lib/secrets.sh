@@ -5,7 +5,8 @@
 umask 077
 install -d -m 0700 /var/log/kubeadm-ha /etc/kubernetes/kubeadm-ha
 SECRET_FILES=()
-cleanup_secret_files() { rm -f "${SECRET_FILES[@]}"; }
+# -r: a saved copy may be a folder (what a failed run keeps across kubeadm reset).
+cleanup_secret_files() { rm -rf "${SECRET_FILES[@]}"; }
 trap cleanup_secret_files EXIT
 
 # read_secret NAME PATTERN: reads one stdin line into NAME and checks its shape without printing it.
@@ -38,13 +39,15 @@ secret_config_file() {
 # run_logged LOG SECRET... -- CMD...: runs CMD with output in a root-only LOG; on failure shows
 # the error lines with every given secret masked.
 run_logged() {
-  local log=$1 secrets=() line
+  local log=$1 secrets=() line start=0
   shift
   while [ "$1" != "--" ]; do secrets+=("$1"); shift; done
   shift
+  if [ -f "$log" ]; then start=$(wc -l <"$log"); fi
   if "$@" >>"$log" 2>&1; then return 0; fi
   echo "kubeadm-ha: '$1 $2' failed on $(hostname); full log (root only): $log" >&2
-  grep -E 'error|ERROR|fatal|FATAL|timed out' "$log" | tail -n 20 | while IFS= read -r line; do
+  # Only this run's lines: the log keeps every earlier run too.
+  tail -n +"$((start + 1))" "$log" | grep -E 'error|ERROR|fatal|FATAL|timed out' | tail -n 20 | while IFS= read -r line; do
     for s in "${secrets[@]}"; do [ -n "$s" ] && line=${line//"$s"/<redacted>}; done
     printf '  %s\n' "$line" >&2
   done

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs on a live control plane right before a worker joins, so a worker added weeks later still
-# joins: the bootstrap token (24 h TTL) is rewritten with a fresh expiry.
+# Once per stack, on the admin host, before a wave of joins (it runs again whenever the set of
+# nodes changes): rewrites the bootstrap token with a fresh expiry, so nodes added weeks later
+# still join. One refresh for the whole wave, not one per node.
 # stdin: bootstrapToken
 set -euo pipefail
 : "${TOKEN_TTL_HOURS:?}"

@@ -1,0 +1,36 @@
+import * as pulumi from "@pulumi/pulumi";
+import { remote } from "@pulumi/command";
+import { AwsSpec } from "../../core/config/aws";
+import { ClusterSpec, HostSpec } from "../../core/config/types";
+import { sudoWrap } from "../../core/plan/sudo";
+import { fillTemplate } from "../../core/plan/template";
+import { connectionFor } from "../connection";
+import { instanceTypeOf } from "./instances";
+
+/** Checks of {@link rolloutGate}: 60 × 10 s, time for a reboot, kubelet and the static pods. */
+const READY_ATTEMPTS = 60;
+
+/**
+ * A Command that runs nothing on create and, whenever its host's instance type changes (an
+ * in-place stop/modify/start), waits until the host serves again. The next instance of the role
+ * depends on it, so an `instanceTypes` edit rolls over the role instead of stopping it whole.
+ */
+export function rolloutGate(
+  spec: ClusterSpec,
+  aws: AwsSpec,
+  host: HostSpec,
+  target: { instance: pulumi.Resource; sshAddress: pulumi.Input<string>; sshPrivateKey: pulumi.Output<string> },
+  parent: pulumi.Resource,
+): remote.Command {
+  const id = `${host.name}-aws-instance-ready`;
+  const script = fillTemplate("aws-instance-ready", {
+    NODE_NAME: host.name, ROLE: host.role, API_PORT: spec.apiPort, INSTANCE_TYPE: instanceTypeOf(aws, host), ATTEMPTS: READY_ATTEMPTS,
+  });
+  return new remote.Command(id, {
+    connection: connectionFor(host, spec.ssh, target.sshPrivateKey, target.sshAddress),
+    // No create: a new instance is brought up by the plan; only a changed one is waited for.
+    update: sudoWrap(script, id),
+    logging: "stdoutAndStderr",
+    addPreviousOutputInEnv: false,
+  }, { parent, dependsOn: [target.instance], customTimeouts: { update: "15m" } });
+}
