@@ -9,8 +9,11 @@ export default tseslint.config(
   {
     files: ["**/*.ts"],
     rules: {
-      // Prettier wraps code at 120; this catches what it cannot wrap (long strings, comments).
-      "max-len": ["error", { code: 140, ignoreUrls: true }],
+      // Prettier wraps code at 120; this catches long comments. Messages stay whole strings so they grep.
+      "max-len": [
+        "error",
+        { code: 140, ignoreUrls: true, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true },
+      ],
       "@typescript-eslint/no-explicit-any": "error",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },

@@ -44,15 +44,27 @@ export interface BenchArgs {
 
 /** Parses the command line; a string is the usage error to print, `help` asks for the usage text. */
 export function parseBenchArgs(argv: readonly string[]): BenchArgs | "help" | string {
-  let values: { runs?: string; sizes?: string; out?: string; profile?: boolean; "no-source-maps"?: boolean; help?: boolean };
+  let values: {
+    runs?: string;
+    sizes?: string;
+    out?: string;
+    profile?: boolean;
+    "no-source-maps"?: boolean;
+    help?: boolean;
+  };
   try {
     values = parseArgs({
       args: [...argv],
       options: {
-        runs: { type: "string" }, sizes: { type: "string" }, out: { type: "string" }, profile: { type: "boolean" },
-        "no-source-maps": { type: "boolean" }, help: { type: "boolean", short: "h" },
+        runs: { type: "string" },
+        sizes: { type: "string" },
+        out: { type: "string" },
+        profile: { type: "boolean" },
+        "no-source-maps": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
       },
-      strict: true, allowPositionals: false,
+      strict: true,
+      allowPositionals: false,
     }).values;
   } catch (e) {
     return (e as Error).message;
@@ -66,13 +78,20 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | "help" | st
     return `--sizes ${values.sizes}: sizes are <odd control planes>+<workers>, e.g. 3+500 (bad: ${bad.join(", ")})`;
   }
   return {
-    runs, sizes, out: resolve(ROOT, values.out ?? join("bench-results", "bench.json")), profile: values.profile === true,
+    runs,
+    sizes,
+    out: resolve(ROOT, values.out ?? join("bench-results", "bench.json")),
+    profile: values.profile === true,
     sourceMaps: values["no-source-maps"] !== true,
   };
 }
 
 /** How a measurement is taken: a child process in `npm run bench`, a stub in tests. */
-export type Measure = <T extends EvalResult | RenderResult>(what: "eval" | "render", size: string, options: ChildOptions) => T;
+export type Measure = <T extends EvalResult | RenderResult>(
+  what: "eval" | "render",
+  size: string,
+  options: ChildOptions,
+) => T;
 
 /** Where the bench writes: injected so tests can run it in-process. */
 export interface BenchIo {
@@ -92,15 +111,25 @@ function measureAll(args: BenchArgs, io: BenchIo): { runs: SizeRuns[]; failures:
   for (let run = 1; run <= args.runs; run++) {
     for (const size of args.sizes) {
       const nodeArgs = args.profile
-        ? ["--cpu-prof", `--cpu-prof-dir=${join(dirname(args.out), "profiles")}`, `--cpu-prof-name=eval-${size}-run${run}.cpuprofile`]
+        ? [
+            "--cpu-prof",
+            `--cpu-prof-dir=${join(dirname(args.out), "profiles")}`,
+            `--cpu-prof-name=eval-${size}-run${run}.cpuprofile`,
+          ]
         : [];
       try {
         io.out(`run ${run}/${args.runs}, ${size}: evaluating...`);
-        const e = io.measure<EvalResult>("eval", size, { nodeArgs, sourceMaps: args.sourceMaps, timeoutMs: 15 * 60_000 });
+        const e = io.measure<EvalResult>("eval", size, {
+          nodeArgs,
+          sourceMaps: args.sourceMaps,
+          timeoutMs: 15 * 60_000,
+        });
         (evals.get(size) as EvalResult[]).push(e);
         const r = io.measure<RenderResult>("render", size, { timeoutMs: 15 * 60_000 });
         (renders.get(size) as RenderResult[]).push(r);
-        io.out(` ${(e.evalMs / 1000).toFixed(1)} s, ${Math.round(e.peakRssMiB)} MiB; render ${(r.renderMs / 1000).toFixed(2)} s\n`);
+        io.out(
+          ` ${(e.evalMs / 1000).toFixed(1)} s, ${Math.round(e.peakRssMiB)} MiB; render ${(r.renderMs / 1000).toFixed(2)} s\n`,
+        );
       } catch (err) {
         if (!(err instanceof ChildError)) throw err;
         failures.push(err.message);
@@ -109,14 +138,23 @@ function measureAll(args: BenchArgs, io: BenchIo): { runs: SizeRuns[]; failures:
       }
     }
   }
-  return { runs: args.sizes.map((size) => ({ size, evals: evals.get(size) ?? [], renders: renders.get(size) ?? [] })), failures };
+  return {
+    runs: args.sizes.map((size) => ({ size, evals: evals.get(size) ?? [], renders: renders.get(size) ?? [] })),
+    failures,
+  };
 }
 
 /** Runs the bench with `argv` (without node and script); returns the exit code. */
 export function benchCli(argv: readonly string[], io: BenchIo): number {
   const args = parseBenchArgs(argv);
-  if (args === "help") { io.out(USAGE); return 0; }
-  if (typeof args === "string") { io.err(`bench: ${args}\n\n${USAGE}`); return 2; }
+  if (args === "help") {
+    io.out(USAGE);
+    return 0;
+  }
+  if (typeof args === "string") {
+    io.err(`bench: ${args}\n\n${USAGE}`);
+    return 2;
+  }
   const { runs, failures } = measureAll(args, io);
   const measured = runs.filter((r) => r.evals.length > 0 && r.renders.length > 0);
   const sizes = measured.map(summarise);
@@ -125,7 +163,14 @@ export function benchCli(argv: readonly string[], io: BenchIo): number {
   io.out(`\n${formatReport(sizes, goals, { runs: args.runs, sourceMaps: args.sourceMaps }, machine)}`);
   mkdirSync(dirname(args.out), { recursive: true });
   const json = {
-    date: new Date().toISOString(), machine, runs: args.runs, sourceMaps: args.sourceMaps, sizes, goals, measurements: runs, failures,
+    date: new Date().toISOString(),
+    machine,
+    runs: args.runs,
+    sourceMaps: args.sourceMaps,
+    sizes,
+    goals,
+    measurements: runs,
+    failures,
   };
   writeFileSync(args.out, JSON.stringify(json, null, 2) + "\n");
   io.out(`written: ${args.out}\n`);

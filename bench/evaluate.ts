@@ -91,7 +91,11 @@ export async function evaluateSize(size: BenchSize): Promise<EvalResult> {
   const spec = buildSpec(config);
   const run = await runCluster(spec);
   await allRegistered(run);
-  await Promise.all([valueOf(run.cluster.clusterHealth), valueOf(run.cluster.kubeconfig), valueOf(run.cluster.caCertHash)]);
+  await Promise.all([
+    valueOf(run.cluster.clusterHealth),
+    valueOf(run.cluster.kubeconfig),
+    valueOf(run.cluster.caCertHash),
+  ]);
   const evalMs = performance.now() - start;
   const nodes = await commandNodes(run, spec);
   const cpu = process.cpuUsage();

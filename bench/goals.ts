@@ -50,11 +50,13 @@ const notMeasured = (goal: string, why: string): GoalVerdict => ({ goal, verdict
 /** `met (29% under)` or `missed by 3.2 s (32% over)` for `value` against `< limit` (`<=` unless strict). */
 function against(value: number, limit: number, unit: string, strict: boolean): { met: boolean; verdict: string } {
   const met = strict ? value < limit : value <= limit;
-  const share = value === limit ? " (at the limit)"
-    : limit === 0 ? "" : ` (${Math.abs(Math.round(((value - limit) / limit) * 100))}% ${met ? "under" : "over"})`;
-  return met
-    ? { met, verdict: `met${share}` }
-    : { met, verdict: `missed by ${fmt(value - limit)} ${unit}${share}` };
+  const share =
+    value === limit
+      ? " (at the limit)"
+      : limit === 0
+        ? ""
+        : ` (${Math.abs(Math.round(((value - limit) / limit) * 100))}% ${met ? "under" : "over"})`;
+  return met ? { met, verdict: `met${share}` } : { met, verdict: `missed by ${fmt(value - limit)} ${unit}${share}` };
 }
 
 /** Judges every goal against the runs; a goal whose size was not run is "not measured". */
@@ -71,7 +73,8 @@ export function judgeGoals(runs: readonly SizeRuns[]): GoalVerdict[] {
   const busiestGoal = `busiest host ≤ ${BUSIEST_HOST_LIMIT} bring-up commands at every size`;
   if (bySize.size === 0) verdicts.push(notMeasured(busiestGoal, "no size was run"));
   else {
-    const worst = [...bySize.values()].flatMap((s) => s.evals.map((e) => ({ size: s.size, ...e.busiest })))
+    const worst = [...bySize.values()]
+      .flatMap((s) => s.evals.map((e) => ({ size: s.size, ...e.busiest })))
       .reduce((a, b) => (b.commands > a.commands ? b : a));
     const judged = against(worst.commands, BUSIEST_HOST_LIMIT, "commands", false);
     verdicts.push({ goal: busiestGoal, value: `${worst.commands} (${worst.host} at ${worst.size})`, ...judged });
@@ -85,7 +88,9 @@ export function judgeGoals(runs: readonly SizeRuns[]): GoalVerdict[] {
     const a = Math.max(...small.evals.map((e) => e.criticalPath));
     const b = Math.max(...large.evals.map((e) => e.criticalPath));
     verdicts.push({
-      goal: flatGoal, value: `${a} and ${b} commands`, met: a === b,
+      goal: flatGoal,
+      value: `${a} and ${b} commands`,
+      met: a === b,
       verdict: a === b ? "met" : `missed by ${Math.abs(b - a)} commands`,
     });
   }

@@ -47,7 +47,11 @@ export function busiestHost(commands: readonly CommandNode[]): Busiest {
  */
 export function criticalPathCommands(commands: readonly CommandNode[]): number {
   const names = new Set(commands.map((c) => c.name));
-  return longestChain(commands.map((c) => ({
-    id: c.name, after: c.dependsOn.filter((d) => names.has(d)), weight: c.hasCreate ? 1 : 0,
-  }))).total;
+  return longestChain(
+    commands.map((c) => ({
+      id: c.name,
+      after: c.dependsOn.filter((d) => names.has(d)),
+      weight: c.hasCreate ? 1 : 0,
+    })),
+  ).total;
 }

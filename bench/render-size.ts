@@ -35,7 +35,10 @@ export function renderSize(size: BenchSize): RenderResult {
     let bytes = 0;
     for (const content of tree.values()) bytes += Buffer.byteLength(content);
     return {
-      renderMs, files: tree.size, bytes, planBytes: Buffer.byteLength(tree.get(PLAN_FILE) ?? ""),
+      renderMs,
+      files: tree.size,
+      bytes,
+      planBytes: Buffer.byteLength(tree.get(PLAN_FILE) ?? ""),
       peakRssMiB: process.resourceUsage().maxRSS / 1024,
     };
   } finally {

@@ -87,13 +87,22 @@ export interface Machine {
 /** This machine. */
 export function thisMachine(): Machine {
   const list = cpus();
-  return { cpu: list[0]?.model.trim() ?? "unknown", cpus: list.length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+  return {
+    cpu: list[0]?.model.trim() ?? "unknown",
+    cpus: list.length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+  };
 }
 
 /** A plain-text table with aligned columns. */
 export function textTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   return [line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
@@ -105,19 +114,38 @@ export function formatReport(
   machine: Machine,
 ): string {
   const rows = sizes.map((s) => [
-    s.size, String(s.commands), `${s.busiest.commands} (${s.busiest.host})`, String(s.criticalPath),
-    showRange(s.evalSeconds), showRange(s.cpuSeconds), showRange(s.peakRssMiB, 0), showRange(s.liveHeapMiB, 0),
-    showRange(s.renderSeconds, 2), `${s.renderMiB.toFixed(1)} MiB / ${s.renderFiles}`, showRange(s.loadAverage),
+    s.size,
+    String(s.commands),
+    `${s.busiest.commands} (${s.busiest.host})`,
+    String(s.criticalPath),
+    showRange(s.evalSeconds),
+    showRange(s.cpuSeconds),
+    showRange(s.peakRssMiB, 0),
+    showRange(s.liveHeapMiB, 0),
+    showRange(s.renderSeconds, 2),
+    `${s.renderMiB.toFixed(1)} MiB / ${s.renderFiles}`,
+    showRange(s.loadAverage),
   ]);
   const head = [
-    "size", "commands", "busiest host", "critical path", "eval s", "eval CPU s", "peak RSS MiB", "live heap MiB", "render s",
-    "render size / files", "load avg",
+    "size",
+    "commands",
+    "busiest host",
+    "critical path",
+    "eval s",
+    "eval CPU s",
+    "peak RSS MiB",
+    "live heap MiB",
+    "render s",
+    "render size / files",
+    "load avg",
   ];
   const mark = (g: GoalVerdict): string => (g.met === undefined ? "?" : g.met ? "✓" : "✗");
-  const verdicts = goals.map((g) => `  ${mark(g)} ${g.goal}: ${g.value !== undefined ? `${g.value}, ` : ""}${g.verdict}`);
+  const verdicts = goals.map(
+    (g) => `  ${mark(g)} ${g.goal}: ${g.value !== undefined ? `${g.value}, ` : ""}${g.verdict}`,
+  );
   return [
-    `kubeadm-ha bench: ${mode.runs} run(s), min-max; ${machine.cpus} × ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}`
-      + `${mode.sourceMaps ? "" : "; source-mapped stack traces off"}`,
+    `kubeadm-ha bench: ${mode.runs} run(s), min-max; ${machine.cpus} × ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}` +
+      `${mode.sourceMaps ? "" : "; source-mapped stack traces off"}`,
     "",
     textTable(head, rows),
     "",

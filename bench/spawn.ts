@@ -15,7 +15,10 @@ export class ChildError extends Error {
 
 /** The result line of a child's stdout, parsed. Throws {@link ChildError} when there is none. */
 export function parseChildOutput<T>(stdout: string, what: string): T {
-  const line = stdout.split("\n").reverse().find((l) => l.startsWith(RESULT_PREFIX));
+  const line = stdout
+    .split("\n")
+    .reverse()
+    .find((l) => l.startsWith(RESULT_PREFIX));
   if (line === undefined) throw new ChildError(`${what}: the child printed no result line`);
   return JSON.parse(line.slice(RESULT_PREFIX.length)) as T;
 }
@@ -39,10 +42,22 @@ export interface ChildOptions {
  */
 export function runChild<T>(what: "eval" | "render", size: string, options: ChildOptions): T {
   // --expose-gc lets the child measure what the program keeps once a full collection has run.
-  const args = ["--import", "tsx", "--expose-gc", ...(options.nodeArgs ?? []), join(ROOT, "bench", "child.ts"), what, size];
+  const args = [
+    "--import",
+    "tsx",
+    "--expose-gc",
+    ...(options.nodeArgs ?? []),
+    join(ROOT, "bench", "child.ts"),
+    what,
+    size,
+  ];
   const env = { ...process.env, [SOURCE_MAPS_ENV]: options.sourceMaps === false ? "off" : "on" };
   const r = spawnSync(process.execPath, args, {
-    cwd: ROOT, env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024, timeout: options.timeoutMs,
+    cwd: ROOT,
+    env,
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+    timeout: options.timeoutMs,
   });
   const label = `${what} ${size}`;
   if (r.error) throw new ChildError(`${label}: ${r.error.message}`);

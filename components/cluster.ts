@@ -58,13 +58,21 @@ export class Cluster extends pulumi.ComponentResource {
     const secrets = new JoinSecrets(`${name}-join`, { parent: this });
     const hosts = allHosts(spec);
     const connections = new Map<string, types.input.remote.ConnectionArgs>(
-      hosts.map((h) => [h.name, connectionFor(h, spec.ssh, args.sshPrivateKey, args.hostSource?.sshAddresses.get(h.name))]),
+      hosts.map((h) => [
+        h.name,
+        connectionFor(h, spec.ssh, args.sshPrivateKey, args.hostSource?.sshAddresses.get(h.name)),
+      ]),
     );
-    const runner = new StepRunner(this, connections, {
-      bootstrapToken: secrets.bootstrapToken,
-      certificateKey: secrets.certificateKey,
-      keepalivedAuthPass: secrets.keepalivedAuthPass,
-    }, args.hostSource);
+    const runner = new StepRunner(
+      this,
+      connections,
+      {
+        bootstrapToken: secrets.bootstrapToken,
+        certificateKey: secrets.certificateKey,
+        keepalivedAuthPass: secrets.keepalivedAuthPass,
+      },
+      args.hostSource,
+    );
     this.plan = buildPlan(spec);
 
     // Containers first, then one walk of the plan: no component depends on the order they are built in.
@@ -81,7 +89,11 @@ export class Cluster extends pulumi.ComponentResource {
     const publicEndpoint = args.hostSource?.publicEndpoint;
     // The kubeconfig points at the public endpoint (Elastic IP / NLB) where there is one.
     this.kubeconfig = publicEndpoint
-      ? pulumi.secret(pulumi.all([controlPlane.kubeconfig, publicEndpoint]).apply(([k, e]) => k.split(`server: https://${spec.controlPlaneEndpoint}`).join(`server: https://${e}`)))
+      ? pulumi.secret(
+          pulumi
+            .all([controlPlane.kubeconfig, publicEndpoint])
+            .apply(([k, e]) => k.split(`server: https://${spec.controlPlaneEndpoint}`).join(`server: https://${e}`)),
+        )
       : controlPlane.kubeconfig;
     this.caCertHash = controlPlane.caCertHash;
     this.controlPlaneEndpoint = publicEndpoint ?? pulumi.output(runner.withLateValues(spec.controlPlaneEndpoint, this));

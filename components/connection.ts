@@ -19,11 +19,15 @@ export function connectionFor(
     ...(host.hostKey ? { hostKey: host.hostKey } : {}),
     ...(ssh.bastion
       ? {
-        proxy: {
-          host: ssh.bastion.host, port: ssh.bastion.port, user: ssh.bastion.user, privateKey, perDialTimeout: 15,
-          ...(ssh.bastion.hostKey ? { hostKey: ssh.bastion.hostKey } : {}),
-        },
-      }
+          proxy: {
+            host: ssh.bastion.host,
+            port: ssh.bastion.port,
+            user: ssh.bastion.user,
+            privateKey,
+            perDialTimeout: 15,
+            ...(ssh.bastion.hostKey ? { hostKey: ssh.bastion.hostKey } : {}),
+          },
+        }
       : {}),
   };
 }

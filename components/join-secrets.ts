@@ -14,9 +14,17 @@ export class JoinSecrets extends pulumi.ComponentResource {
     super("kubeadm-ha:index:JoinSecrets", name, {}, opts);
     const lowerAlnum = { upper: false, special: false, numeric: true, lower: true } as const;
     const tokenId = new random.RandomPassword(`${name}-token-id`, { length: 6, ...lowerAlnum }, { parent: this });
-    const tokenSecret = new random.RandomPassword(`${name}-token-secret`, { length: 16, ...lowerAlnum }, { parent: this });
+    const tokenSecret = new random.RandomPassword(
+      `${name}-token-secret`,
+      { length: 16, ...lowerAlnum },
+      { parent: this },
+    );
     const certKey = new random.RandomBytes(`${name}-certificate-key`, { length: 32 }, { parent: this });
-    const authPass = new random.RandomPassword(`${name}-vrrp-auth-pass`, { length: 8, special: false }, { parent: this });
+    const authPass = new random.RandomPassword(
+      `${name}-vrrp-auth-pass`,
+      { length: 8, special: false },
+      { parent: this },
+    );
     this.bootstrapToken = pulumi.secret(pulumi.interpolate`${tokenId.result}.${tokenSecret.result}`);
     this.certificateKey = pulumi.secret(certKey.hex);
     this.keepalivedAuthPass = pulumi.secret(authPass.result);

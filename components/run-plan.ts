@@ -22,7 +22,11 @@ export function runPlan(plan: Plan, hosts: readonly HostSpec[], runner: StepRunn
   const roleOf = new Map(hosts.map((h) => [h.name, h.role]));
   for (const step of plan.steps) {
     const role = roleOf.get(step.host);
-    if (!role) throw new pulumi.ResourceError(`step ${step.id} is about host ${step.host}, which the spec does not list`, parents.cluster);
+    if (!role)
+      throw new pulumi.ResourceError(
+        `step ${step.id} is about host ${step.host}, which the spec does not list`,
+        parents.cluster,
+      );
     runner.run(step, CLUSTER_WIDE.has(step.phase) ? parents.cluster : parents.byRole[role]);
   }
 }

@@ -36,7 +36,8 @@ export class StepRunner {
     secrets: Partial<Record<SecretName, pulumi.Output<string>>>,
     private readonly options: StepRunnerOptions = {},
   ) {
-    for (const [name, value] of Object.entries(secrets) as [SecretName, pulumi.Output<string>][]) this.secrets.set(name, value);
+    for (const [name, value] of Object.entries(secrets) as [SecretName, pulumi.Output<string>][])
+      this.secrets.set(name, value);
   }
 
   /** Creates the Command of one step under `parent`. Steps must come in plan order. */
@@ -45,41 +46,52 @@ export class StepRunner {
     if (!connection) throw new pulumi.ResourceError(`step ${step.id}: no connection for host ${step.runsOn}`, parent);
     const dependsOn: pulumi.Resource[] = step.after.map((id) => {
       const command = this.commands.get(id);
-      if (!command) throw new pulumi.ResourceError(`step ${step.id} waits for ${id}, which has not been created`, parent);
+      if (!command)
+        throw new pulumi.ResourceError(`step ${step.id} waits for ${id}, which has not been created`, parent);
       return command;
     });
     if (step.waitForSsh) dependsOn.push(...(this.options.gateDependsOn ?? []));
     const scripts = `${step.script ?? ""}\n${step.deleteScript ?? ""}`;
-    for (const name of Object.keys(LATE) as LateName[]) if (scripts.includes(LATE[name])) dependsOn.push(...(this.options.lateDependsOn?.[name] ?? []));
+    for (const name of Object.keys(LATE) as LateName[])
+      if (scripts.includes(LATE[name])) dependsOn.push(...(this.options.lateDependsOn?.[name] ?? []));
     const replacedWith = this.options.replaceWith?.get(step.host);
     // A removal step has no create: it runs nothing, and opens no SSH session, until it is deleted.
     const create = step.script === undefined ? undefined : this.withLateValues(sudoWrap(step.script, step.id), parent);
-    const command = new remote.Command(step.id, {
-      // The gate dials until the host answers (customTimeouts bound the wait); a node's own join gives up sooner.
-      connection: step.waitForSsh ? { ...connection, dialErrorLimit: -1 }
-        : step.dialAttempts !== undefined ? { ...connection, dialErrorLimit: step.dialAttempts } : connection,
-      create,
-      // pulumi-command runs create again when update is absent; said outright where the guard matters.
-      update: step.protect ? create : undefined,
-      delete: step.deleteScript ? this.withLateValues(sudoWrap(step.deleteScript, `${step.id}-delete`), parent) : undefined,
-      stdin: this.stdinFor(step, parent),
-      triggers: step.replaceOn.length > 0 ? [...step.replaceOn] : undefined,
-      // Secret stdout must not stream into the Pulumi log.
-      logging: step.secretStdout ? "stderr" : "stdoutAndStderr",
-      // Previous stdout would travel as an environment variable: needs AcceptEnv and may be secret.
-      addPreviousOutputInEnv: false,
-    }, {
-      parent,
-      dependsOn,
-      additionalSecretOutputs: step.secretStdout ? ["stdout"] : [],
-      deleteBeforeReplace: step.deleteBeforeReplace,
-      ...(replacedWith ? { replaceWith: [replacedWith] } : {}),
-      // Never deleted or replaced (Pulumi refuses with a message); triggers an earlier version set are ignored.
-      ...(step.protect ? { protect: true, ignoreChanges: ["triggers"] } : {}),
-      // Earlier names of the step: an upgrade keeps its state instead of running an old delete script.
-      ...(step.formerIds.length > 0 ? { aliases: step.formerIds.map((name) => ({ name })) } : {}),
-      customTimeouts: step.waitForSsh ? { create: "20m" } : { create: "30m", update: "30m", delete: "15m" },
-    });
+    const command = new remote.Command(
+      step.id,
+      {
+        // The gate dials until the host answers (customTimeouts bound the wait); a node's own join gives up sooner.
+        connection: step.waitForSsh
+          ? { ...connection, dialErrorLimit: -1 }
+          : step.dialAttempts !== undefined
+            ? { ...connection, dialErrorLimit: step.dialAttempts }
+            : connection,
+        create,
+        // pulumi-command runs create again when update is absent; said outright where the guard matters.
+        update: step.protect ? create : undefined,
+        delete: step.deleteScript
+          ? this.withLateValues(sudoWrap(step.deleteScript, `${step.id}-delete`), parent)
+          : undefined,
+        stdin: this.stdinFor(step, parent),
+        triggers: step.replaceOn.length > 0 ? [...step.replaceOn] : undefined,
+        // Secret stdout must not stream into the Pulumi log.
+        logging: step.secretStdout ? "stderr" : "stdoutAndStderr",
+        // Previous stdout would travel as an environment variable: needs AcceptEnv and may be secret.
+        addPreviousOutputInEnv: false,
+      },
+      {
+        parent,
+        dependsOn,
+        additionalSecretOutputs: step.secretStdout ? ["stdout"] : [],
+        deleteBeforeReplace: step.deleteBeforeReplace,
+        ...(replacedWith ? { replaceWith: [replacedWith] } : {}),
+        // Never deleted or replaced (Pulumi refuses with a message); triggers an earlier version set are ignored.
+        ...(step.protect ? { protect: true, ignoreChanges: ["triggers"] } : {}),
+        // Earlier names of the step: an upgrade keeps its state instead of running an old delete script.
+        ...(step.formerIds.length > 0 ? { aliases: step.formerIds.map((name) => ({ name })) } : {}),
+        customTimeouts: step.waitForSsh ? { create: "20m" } : { create: "30m", update: "30m", delete: "15m" },
+      },
+    );
     this.commands.set(step.id, command);
     if (step.provides) this.secrets.set(step.provides, pulumi.secret(command.stdout.apply((s) => s.trim())));
     return command;
@@ -118,12 +130,17 @@ export class StepRunner {
     if (used.length === 0 && urnOf.length === 0) return text;
     const values = used.map((n) => {
       const v = this.options.late?.[n];
-      if (!v) throw new pulumi.ResourceError(`no value for the late placeholder ${LATE[n]} (${n}): the host source must provide it`, about);
+      if (!v)
+        throw new pulumi.ResourceError(
+          `no value for the late placeholder ${LATE[n]} (${n}): the host source must provide it`,
+          about,
+        );
       return v;
     });
     const urns = urnOf.map((id) => {
       const command = this.commands.get(id);
-      if (!command) throw new pulumi.ResourceError(`${urnPlaceholder(id)} names step ${id}, which has not been created`, about);
+      if (!command)
+        throw new pulumi.ResourceError(`${urnPlaceholder(id)} names step ${id}, which has not been created`, about);
       return command.urn;
     });
     // One Output per text: thousands of joins each name a URN, and every Output has its cost.
@@ -137,6 +154,8 @@ export class StepRunner {
   private stdinFor(step: PlanStep, parent: pulumi.Resource): pulumi.Input<string> | undefined {
     const data = step.stdinData ?? "";
     if (step.stdin.length === 0) return data === "" ? undefined : data;
-    return pulumi.secret(pulumi.all(step.stdin.map((n) => this.secret(n, parent))).apply((values) => `${values.join("\n")}\n${data}`));
+    return pulumi.secret(
+      pulumi.all(step.stdin.map((n) => this.secret(n, parent))).apply((values) => `${values.join("\n")}\n${data}`),
+    );
   }
 }

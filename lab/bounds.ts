@@ -31,7 +31,12 @@ export interface LabBounds {
 }
 
 /** What the product promises with the default settings (issue 12); the computed bounds must stay within. */
-export const PROMISE = { vipHardMs: 1_500, vipGracefulMs: 1_000, vipProcessMs: 1_000, markDownSilentMs: 4_000 } as const;
+export const PROMISE = {
+  vipHardMs: 1_500,
+  vipGracefulMs: 1_000,
+  vipProcessMs: 1_000,
+  markDownSilentMs: 4_000,
+} as const;
 
 /** keepalived's VRRPv3 skew time of the lowest priority: (256 - priority) x advert_int / 256 (RFC 5798 6.1) (ms). */
 export function skewMs(t: RenderedTimers): number {
@@ -61,9 +66,11 @@ export function downAfterSilenceMs(t: RenderedTimers): number {
 
 /** The drills' bounds for these timers; each formula in the comment above its line. */
 export function labBounds(t: RenderedTimers): LabBounds {
-  if (t.vrrpVersion !== 3 && t.advertIntMs % 1_000 !== 0) throw new LabError(`advert_int ${t.advertIntMs} ms needs VRRPv3; the configs say ${t.vrrpVersion}`);
+  if (t.vrrpVersion !== 3 && t.advertIntMs % 1_000 !== 0)
+    throw new LabError(`advert_int ${t.advertIntMs} ms needs VRRPv3; the configs say ${t.vrrpVersion}`);
   const skew = skewMs(t);
-  // Two election rounds: a follower times out 1-2 x election timeout after the last heartbeat, a split vote (no pre-vote in etcd 3.4) costs one more.
+  // Two election rounds: a follower times out 1-2 x election timeout after the last heartbeat,
+  // a split vote (no pre-vote in etcd 3.4) costs one more.
   const electionMs = 2 * 2 * ETCD_ELECTION_TIMEOUT_MS;
   // From DOWN, the first passing check comes `inter` after the last failed one, the next ones `fastinter` apart.
   const upAfter = t.checkInterMs + (t.checkRise - 1) * t.checkFastInterMs;
@@ -90,7 +97,8 @@ export function labBounds(t: RenderedTimers): LabBounds {
     idleMs: t.timeoutIdleMs + ALLOWANCE.idleMs,
     minSentShare: 0.9,
   };
-  if (bounds.idleMs >= t.timeoutTunnelMs) throw new LabError(`the idle drill (${bounds.idleMs} ms) needs timeout tunnel above it (${t.timeoutTunnelMs} ms)`);
+  if (bounds.idleMs >= t.timeoutTunnelMs)
+    throw new LabError(`the idle drill (${bounds.idleMs} ms) needs timeout tunnel above it (${t.timeoutTunnelMs} ms)`);
   return bounds;
 }
 
@@ -99,8 +107,8 @@ export function boundsNote(t: RenderedTimers, b: LabBounds): string {
   const skew = Math.round(skewMs(t));
   return [
     `bounds from the rendered timers: markDown (RST) = inter ${t.checkInterMs} + ${t.checkFall - 1} x fastinter ${t.checkFastInterMs} + ${ALLOWANCE.markDownMs} = ${b.markDownMs} ms`,
-    `markDown (silent) = max(inter + connect, timeout check) + ${t.checkFall - 1} x (fastinter + connect) + ${ALLOWANCE.markDownMs} = ${b.markDownSilentMs} ms `
-      + `(inter ${t.checkInterMs}, connect = min(timeout connect ${t.timeoutConnectMs}, inter), timeout check ${t.timeoutCheckMs ?? "unset"}, fastinter ${t.checkFastInterMs})`,
+    `markDown (silent) = max(inter + connect, timeout check) + ${t.checkFall - 1} x (fastinter + connect) + ${ALLOWANCE.markDownMs} = ${b.markDownSilentMs} ms ` +
+      `(inter ${t.checkInterMs}, connect = min(timeout connect ${t.timeoutConnectMs}, inter), timeout check ${t.timeoutCheckMs ?? "unset"}, fastinter ${t.checkFastInterMs})`,
     `vipGraceful = vipProcess = skew ${skew} (priority ${t.lowestPriority}, advert_int ${t.advertIntMs}, VRRPv${t.vrrpVersion}) + ${ALLOWANCE.vipMs} = ${Math.round(b.vipGracefulMs)} ms`,
     `vipHard = 3 x ${t.advertIntMs} + skew ${skew} + ${ALLOWANCE.vipMs} = ${Math.round(b.vipHardMs)} ms`,
     `recovery = start ${ALLOWANCE.startMs} + election ${b.electionMs} + inter ${t.checkInterMs} + ${t.checkRise - 1} x fastinter ${t.checkFastInterMs} + attempt ${RECOVERY_ATTEMPT_MS} = ${b.recoveryMs} ms`,

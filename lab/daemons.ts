@@ -40,15 +40,31 @@ export function startEtcd(p: LabPaths, t: LabTopology, cp: LabHost, token: strin
     ns: cp.ns,
     logFile: join(p.logs, `etcd-${cp.name}.log`),
     argv: [
-      "etcd", "--name", cp.name, "--data-dir", join(hostDir(p, cp), "etcd-data"),
-      "--listen-client-urls", `http://${cp.address}:${ETCD_CLIENT},http://127.0.0.1:${ETCD_CLIENT}`,
-      "--advertise-client-urls", `http://${cp.address}:${ETCD_CLIENT}`,
-      "--listen-peer-urls", `http://${cp.address}:${ETCD_PEER}`,
-      "--initial-advertise-peer-urls", `http://${cp.address}:${ETCD_PEER}`,
-      "--initial-cluster", cluster, "--initial-cluster-state", "new", "--initial-cluster-token", token,
+      "etcd",
+      "--name",
+      cp.name,
+      "--data-dir",
+      join(hostDir(p, cp), "etcd-data"),
+      "--listen-client-urls",
+      `http://${cp.address}:${ETCD_CLIENT},http://127.0.0.1:${ETCD_CLIENT}`,
+      "--advertise-client-urls",
+      `http://${cp.address}:${ETCD_CLIENT}`,
+      "--listen-peer-urls",
+      `http://${cp.address}:${ETCD_PEER}`,
+      "--initial-advertise-peer-urls",
+      `http://${cp.address}:${ETCD_PEER}`,
+      "--initial-cluster",
+      cluster,
+      "--initial-cluster-state",
+      "new",
+      "--initial-cluster-token",
+      token,
       // kubeadm runs etcd 3.5, where pre-vote is on by default (etcd PR #12770): a member cut off and back does not unseat the leader.
       "--pre-vote=true",
-      "--logger", "zap", "--log-outputs", "stderr",
+      "--logger",
+      "zap",
+      "--log-outputs",
+      "stderr",
     ],
   });
 }
@@ -60,8 +76,20 @@ export function startStandin(p: LabPaths, t: LabTopology, cp: LabHost, cert: Lab
     ns: cp.ns,
     cwd: p.repo,
     logFile: join(p.logs, `apiserver-standin-${cp.name}.log`),
-    argv: [process.execPath, "--import", "tsx", join(p.repo, "lab", "apiserver-standin.ts"),
-      "--name", cp.name, "--port", String(t.spec.apiPort), "--cert", cert.certFile, "--key", cert.keyFile],
+    argv: [
+      process.execPath,
+      "--import",
+      "tsx",
+      join(p.repo, "lab", "apiserver-standin.ts"),
+      "--name",
+      cp.name,
+      "--port",
+      String(t.spec.apiPort),
+      "--cert",
+      cert.certFile,
+      "--key",
+      cert.keyFile,
+    ],
   });
 }
 
@@ -79,13 +107,19 @@ export function labHaproxyName(lb: LabHost): string {
 export function labKeepalivedConf(conf: string, lb: LabHost): string {
   const lines = conf.split("\n");
   const at = lines.flatMap((l, i) => (/^\s*process haproxy$/.test(l) ? [i] : []));
-  if (at.length !== 1) throw new LabError(`keepalived.conf of ${lb.name} has ${at.length} "process haproxy" lines; the lab expects one`);
+  if (at.length !== 1)
+    throw new LabError(`keepalived.conf of ${lb.name} has ${at.length} "process haproxy" lines; the lab expects one`);
   lines[at[0]] = lines[at[0]].replace(/haproxy$/, labHaproxyName(lb));
   return lines.join("\n");
 }
 
 /** Writes one LB's haproxy.cfg and keepalived.conf (the lab's process name in it, 0600); returns their paths. */
-export function writeLbConfigs(p: LabPaths, lb: LabHost, haproxyCfg: string, keepalivedConf: string): { haproxy: string; keepalived: string } {
+export function writeLbConfigs(
+  p: LabPaths,
+  lb: LabHost,
+  haproxyCfg: string,
+  keepalivedConf: string,
+): { haproxy: string; keepalived: string } {
   const dir = hostDir(p, lb);
   const haproxy = join(dir, "haproxy.cfg");
   const keepalived = join(dir, "keepalived.conf");
@@ -113,8 +147,18 @@ export function startHaproxy(p: LabPaths, lb: LabHost): Daemon {
     name: `haproxy@${lb.name}`,
     ns: lb.ns,
     logFile: join(p.logs, `haproxy-${lb.name}.log`),
-    argv: ["sh", "-c", 'mount -t tmpfs -o mode=0755,size=1m kha-run /run && mkdir -m 0755 /run/haproxy && exec "$@"', "sh",
-      link, "-Ws", "-f", join(dir, "haproxy.cfg"), "-p", join(dir, "haproxy.pid")],
+    argv: [
+      "sh",
+      "-c",
+      'mount -t tmpfs -o mode=0755,size=1m kha-run /run && mkdir -m 0755 /run/haproxy && exec "$@"',
+      "sh",
+      link,
+      "-Ws",
+      "-f",
+      join(dir, "haproxy.cfg"),
+      "-p",
+      join(dir, "haproxy.pid"),
+    ],
   });
 }
 
@@ -133,8 +177,25 @@ export function startKeepalived(p: LabPaths, lb: LabHost): Daemon {
     name: `keepalived@${lb.name}`,
     ns: lb.ns,
     logFile: join(p.logs, `keepalived-${lb.name}.log`),
-    argv: ["sh", "-c", `[ ! -d /run/keepalived ] || mount -t tmpfs -o mode=0755,size=1m kha-run-keepalived /run/keepalived; exec nsenter --net=${ownNetns} "$@"`, "sh",
-      "keepalived", "--namespace", lb.ns, "--dont-fork", "--log-console", "--log-detail", "-f", join(dir, "keepalived.conf"),
-      "--pid", join(dir, "keepalived.pid"), "--vrrp_pid", join(dir, "keepalived-vrrp.pid"), "--checkers_pid", join(dir, "keepalived-checkers.pid")],
+    argv: [
+      "sh",
+      "-c",
+      `[ ! -d /run/keepalived ] || mount -t tmpfs -o mode=0755,size=1m kha-run-keepalived /run/keepalived; exec nsenter --net=${ownNetns} "$@"`,
+      "sh",
+      "keepalived",
+      "--namespace",
+      lb.ns,
+      "--dont-fork",
+      "--log-console",
+      "--log-detail",
+      "-f",
+      join(dir, "keepalived.conf"),
+      "--pid",
+      join(dir, "keepalived.pid"),
+      "--vrrp_pid",
+      join(dir, "keepalived-vrrp.pid"),
+      "--checkers_pid",
+      join(dir, "keepalived-checkers.pid"),
+    ],
   });
 }

@@ -29,13 +29,22 @@ export async function makeLeader(lab: Lab, to: LabHost, alive: readonly LabHost[
   if (!view) throw new LabError(`cannot read etcd status of ${to.name}`);
   if (view.memberId === view.leader) return;
   const endpoints = alive.map((c) => `http://${c.address}:2379`).join(",");
-  const [cmd, ...args] = inNs(to.ns, ["etcdctl", `--endpoints=${endpoints}`, "move-leader", BigInt(view.memberId).toString(16)]);
+  const [cmd, ...args] = inNs(to.ns, [
+    "etcdctl",
+    `--endpoints=${endpoints}`,
+    "move-leader",
+    BigInt(view.memberId).toString(16),
+  ]);
   const r = await runAsync(cmd, args, 10_000);
   if (r.code !== 0) throw new LabError(`etcdctl move-leader to ${to.name} failed: ${(r.stderr || r.stdout).trim()}`);
-  await pollUntil(`${to.name} to lead etcd`, async () => {
-    const v = await memberView(lab, to);
-    return v && v.memberId === v.leader ? true : undefined;
-  }, { timeoutMs: 5_000, intervalMs: 100 });
+  await pollUntil(
+    `${to.name} to lead etcd`,
+    async () => {
+      const v = await memberView(lab, to);
+      return v && v.memberId === v.leader ? true : undefined;
+    },
+    { timeoutMs: 5_000, intervalMs: 100 },
+  );
 }
 
 /** The control plane whose etcd member leads, as the members themselves report; undefined when none does. */
@@ -56,13 +65,20 @@ export async function makeFollower(lab: Lab, cp: LabHost, other: LabHost, alive:
  * `elected leader X`, or `changed leader from X to Y` when it learns it directly), or undefined
  * if one did not within `timeoutMs`.
  */
-export async function newLeaderKnown(lab: Lab, survivors: readonly LabHost[], since: number, timeoutMs: number): Promise<number | undefined> {
+export async function newLeaderKnown(
+  lab: Lab,
+  survivors: readonly LabHost[],
+  since: number,
+  timeoutMs: number,
+): Promise<number | undefined> {
   try {
-    const lines = await Promise.all(survivors.map((cp) => {
-      const log = lab.etcd.get(cp.name)?.log;
-      if (!log) throw new LabError(`no etcd on ${cp.name}`);
-      return log.waitFor(/elected leader|changed leader from \S+ to /, since, timeoutMs);
-    }));
+    const lines = await Promise.all(
+      survivors.map((cp) => {
+        const log = lab.etcd.get(cp.name)?.log;
+        if (!log) throw new LabError(`no etcd on ${cp.name}`);
+        return log.waitFor(/elected leader|changed leader from \S+ to /, since, timeoutMs);
+      }),
+    );
     return Math.max(...lines.map((l) => l.at));
   } catch {
     return undefined;

@@ -69,8 +69,12 @@ export class Lab {
 
   /** The keepalived state changes both LBs logged since `since` (`lb1: MASTER`), in time order. */
   vrrpTransitions(since: number): { at: number; text: string }[] {
-    return this.topo.lbs.flatMap((lb) => this.keepalivedLog(lb).all(/Entering (MASTER|BACKUP|FAULT) STATE/, since)
-      .map((l) => ({ at: l.at, text: `${lb.name}: ${/Entering (\w+) STATE/.exec(l.text)?.[1] ?? l.text}` })))
+    return this.topo.lbs
+      .flatMap((lb) =>
+        this.keepalivedLog(lb)
+          .all(/Entering (MASTER|BACKUP|FAULT) STATE/, since)
+          .map((l) => ({ at: l.at, text: `${lb.name}: ${/Entering (\w+) STATE/.exec(l.text)?.[1] ?? l.text}` })),
+      )
       .sort((a, b) => a.at - b.at);
   }
 
@@ -90,13 +94,17 @@ export class Lab {
    */
   async settledBackup(lb: LabHost, since: number, checkSince: number = since): Promise<number> {
     const log = this.keepalivedLog(lb);
-    const r = await pollUntil(`keepalived on ${lb.name} to settle as BACKUP`, async () => {
-      const state = log.all(/Entering \w+ STATE/, since).at(-1);
-      const code = log.all(/Script `\S+` now returning \d+/, checkSince).at(-1);
-      const verdict = log.all(/VRRP_Script\(\S+\) (failed|succeeded)/, checkSince).at(-1);
-      const checkOk = (!code || / returning 0$/.test(code.text)) && (!verdict || / succeeded/.test(verdict.text));
-      return state && / BACKUP STATE/.test(state.text) && checkOk ? state.at : undefined;
-    }, { timeoutMs: WAIT.keepalivedStateMs, intervalMs: 50 });
+    const r = await pollUntil(
+      `keepalived on ${lb.name} to settle as BACKUP`,
+      async () => {
+        const state = log.all(/Entering \w+ STATE/, since).at(-1);
+        const code = log.all(/Script `\S+` now returning \d+/, checkSince).at(-1);
+        const verdict = log.all(/VRRP_Script\(\S+\) (failed|succeeded)/, checkSince).at(-1);
+        const checkOk = (!code || / returning 0$/.test(code.text)) && (!verdict || / succeeded/.test(verdict.text));
+        return state && / BACKUP STATE/.test(state.text) && checkOk ? state.at : undefined;
+      },
+      { timeoutMs: WAIT.keepalivedStateMs, intervalMs: 50 },
+    );
     return r.value;
   }
 
@@ -134,9 +142,20 @@ export class Lab {
   }
 
   /** One request from the client namespace; acknowledged writes go to the ledger. */
-  async request(target: string, method: "GET" | "PUT", path: string, body?: string, timeoutMs: number = LOOP.requestTimeoutMs, bodyLimit?: number): Promise<RequestRecord> {
-    const rec = await this.agent.call({ op: "request", target, method, path, body, timeoutMs, bodyLimit }, timeoutMs + 5_000);
-    if (method === "PUT" && rec.ok && body !== undefined && path.startsWith("/kv/")) this.ledger.set(path.slice(4), body);
+  async request(
+    target: string,
+    method: "GET" | "PUT",
+    path: string,
+    body?: string,
+    timeoutMs: number = LOOP.requestTimeoutMs,
+    bodyLimit?: number,
+  ): Promise<RequestRecord> {
+    const rec = await this.agent.call(
+      { op: "request", target, method, path, body, timeoutMs, bodyLimit },
+      timeoutMs + 5_000,
+    );
+    if (method === "PUT" && rec.ok && body !== undefined && path.startsWith("/kv/"))
+      this.ledger.set(path.slice(4), body);
     return rec;
   }
 
@@ -146,11 +165,20 @@ export class Lab {
    */
   async withLoop<T>(tag: string, during: () => Promise<T>): Promise<{ loop: LoopResult; value: T }> {
     const loopId = `${tag}-${++this.loops}`;
-    await this.agent.call({
-      op: "loop-start", loopId, target: this.vip, ratePerSecond: LOOP.ratePerSecond, timeoutMs: LOOP.requestTimeoutMs,
-      maxDurationMs: LOOP.maxDurationMs, maxInFlight: LOOP.maxInFlight, keyPrefix: `${WRITE_PREFIX}/${this.runId}/${loopId}`,
-      readPath: `/kv/${this.probeKey}`,
-    }, 5_000);
+    await this.agent.call(
+      {
+        op: "loop-start",
+        loopId,
+        target: this.vip,
+        ratePerSecond: LOOP.ratePerSecond,
+        timeoutMs: LOOP.requestTimeoutMs,
+        maxDurationMs: LOOP.maxDurationMs,
+        maxInFlight: LOOP.maxInFlight,
+        keyPrefix: `${WRITE_PREFIX}/${this.runId}/${loopId}`,
+        readPath: `/kv/${this.probeKey}`,
+      },
+      5_000,
+    );
     let outcome: { ok: true; value: T } | { ok: false; error: unknown };
     try {
       // A random phase within one request period: the fault does not always land on a request start.
@@ -161,18 +189,28 @@ export class Lab {
       outcome = { ok: false, error };
     }
     // The loop is always stopped, also when `during` failed.
-    const loop = await this.agent.call({ op: "loop-stop", loopId, drainMs: LOOP.requestTimeoutMs + 1_000 }, LOOP.requestTimeoutMs + 10_000);
-    for (const r of loop.records) if (r.kind === "write" && r.ok && r.key && r.value !== undefined) this.ledger.set(r.key, r.value);
+    const loop = await this.agent.call(
+      { op: "loop-stop", loopId, drainMs: LOOP.requestTimeoutMs + 1_000 },
+      LOOP.requestTimeoutMs + 10_000,
+    );
+    for (const r of loop.records)
+      if (r.kind === "write" && r.ok && r.key && r.value !== undefined) this.ledger.set(r.key, r.value);
     if (!outcome.ok) throw outcome.error;
     return { loop, value: outcome.value };
   }
 
   /** Waits until every listed control plane answers `/readyz` 200 directly (not through HAProxy). */
   async waitReady(cps: readonly LabHost[], timeoutMs: number): Promise<number> {
-    const r = await pollUntil(`/readyz 200 on ${cps.map((c) => c.name).join(", ")}`, async () => {
-      const answers = await Promise.all(cps.map((cp) => this.request(cp.address, "GET", "/readyz", undefined, 2_000)));
-      return answers.every((a) => a.ok) ? true : undefined;
-    }, { timeoutMs, intervalMs: 250 });
+    const r = await pollUntil(
+      `/readyz 200 on ${cps.map((c) => c.name).join(", ")}`,
+      async () => {
+        const answers = await Promise.all(
+          cps.map((cp) => this.request(cp.address, "GET", "/readyz", undefined, 2_000)),
+        );
+        return answers.every((a) => a.ok) ? true : undefined;
+      },
+      { timeoutMs, intervalMs: 250 },
+    );
     return r.at;
   }
 }

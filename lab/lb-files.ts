@@ -33,7 +33,8 @@ export function loadBalancerSteps(spec: ClusterSpec): Map<string, PlanStepOf> {
   const byHost = new Map<string, PlanStepOf>();
   for (const lb of spec.loadBalancers) {
     const mine = steps.filter((s) => s.host === lb.name);
-    if (mine.length !== 1) throw new LabError(`the plan has ${mine.length} load-balancer steps for ${lb.name}, the lab expects one`);
+    if (mine.length !== 1)
+      throw new LabError(`the plan has ${mine.length} load-balancer steps for ${lb.name}, the lab expects one`);
     byHost.set(lb.name, mine[0]);
   }
   return byHost;
@@ -57,14 +58,21 @@ export function keepalivedValue(conf: string, key: string): string {
  * Checks that `installed` is `listed` with each placeholder of `fills` replaced by its value and
  * nothing else changed. Returns how many lines the filling changed.
  */
-export function filledLines(path: string, listed: string, installed: string, fills: Readonly<Record<string, string>>): number {
+export function filledLines(
+  path: string,
+  listed: string,
+  installed: string,
+  fills: Readonly<Record<string, string>>,
+): number {
   let expected = listed;
   for (const [placeholder, value] of Object.entries(fills)) expected = expected.replaceAll(placeholder, value);
   if (installed !== expected) {
     const a = expected.split("\n");
     const b = installed.split("\n");
     const at = a.findIndex((line, i) => line !== b[i]);
-    throw new LabError(`${path} line ${at + 1}: the installed file differs from the plan's listing beyond its placeholders (${Object.keys(fills).join(", ")})`);
+    throw new LabError(
+      `${path} line ${at + 1}: the installed file differs from the plan's listing beyond its placeholders (${Object.keys(fills).join(", ")})`,
+    );
   }
   const lines = listed.split("\n");
   return installed.split("\n").filter((line, i) => line !== lines[i]).length;
@@ -85,9 +93,22 @@ function installed(files: ReadonlyMap<string, SandboxFile>, path: string): Sandb
  */
 export function installLbFiles(step: PlanStepOf, lb: LabHost, dir: string): InstalledLbFiles {
   // Every secret a step reads comes on stdin; the load-balancer step reads none (VRRPv3 has no password).
-  if (step.stdin.length > 0) throw new LabError(`the ${step.phase} step of ${step.host} reads secrets (${step.stdin.join(", ")}), which the lab does not have`);
-  const r = runStepInSandbox({ ns: lb.ns, id: `${step.host}-${step.phase}`, script: step.script ?? "", stdin: "", installs: step.files.map((f) => f.path), dir });
-  if (r.status !== 0) throw new LabError(`the load-balancer step of ${lb.name} failed (exit ${r.status}): ${r.stderr.trim().slice(-2000)}`);
+  if (step.stdin.length > 0)
+    throw new LabError(
+      `the ${step.phase} step of ${step.host} reads secrets (${step.stdin.join(", ")}), which the lab does not have`,
+    );
+  const r = runStepInSandbox({
+    ns: lb.ns,
+    id: `${step.host}-${step.phase}`,
+    script: step.script ?? "",
+    stdin: "",
+    installs: step.files.map((f) => f.path),
+    dir,
+  });
+  if (r.status !== 0)
+    throw new LabError(
+      `the load-balancer step of ${lb.name} failed (exit ${r.status}): ${r.stderr.trim().slice(-2000)}`,
+    );
   const fills = { [INTERFACE_PLACEHOLDER]: LAB_INTERFACE };
   let filled = 0;
   for (const f of step.files) filled += filledLines(f.path, f.content, installed(r.files, f.path).content, fills);

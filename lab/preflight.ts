@@ -3,13 +3,40 @@ import { aptInstall, packageInstalled, stopUnit } from "./lib/packages";
 import { hasCommand, runSync } from "./lib/sh";
 
 /** Commands the lab runs. */
-export const REQUIRED_COMMANDS = ["ip", "ss", "haproxy", "keepalived", "etcd", "etcdctl", "openssl", "useradd", "userdel", "mount", "unshare", "nsenter"] as const;
+export const REQUIRED_COMMANDS = [
+  "ip",
+  "ss",
+  "haproxy",
+  "keepalived",
+  "etcd",
+  "etcdctl",
+  "openssl",
+  "useradd",
+  "userdel",
+  "mount",
+  "unshare",
+  "nsenter",
+] as const;
 
 /** Debian packages that provide {@link REQUIRED_COMMANDS}. */
-export const LAB_PACKAGES = ["iproute2", "haproxy", "keepalived", "etcd-server", "etcd-client", "openssl", "passwd", "mount", "util-linux"] as const;
+export const LAB_PACKAGES = [
+  "iproute2",
+  "haproxy",
+  "keepalived",
+  "etcd-server",
+  "etcd-client",
+  "openssl",
+  "passwd",
+  "mount",
+  "util-linux",
+] as const;
 
 /** The service each daemon package brings, by package. */
-const PACKAGE_UNITS: Readonly<Record<string, string>> = { haproxy: "haproxy", keepalived: "keepalived", "etcd-server": "etcd" };
+const PACKAGE_UNITS: Readonly<Record<string, string>> = {
+  haproxy: "haproxy",
+  keepalived: "keepalived",
+  "etcd-server": "etcd",
+};
 
 /**
  * Throws a {@link LabError} unless the lab can run here. As root on Debian, missing packages are
@@ -18,7 +45,8 @@ const PACKAGE_UNITS: Readonly<Record<string, string>> = { haproxy: "haproxy", ke
  * packages this run installed are touched: the lab never stops what it did not bring.
  */
 export function preflight(): void {
-  if (process.getuid?.() !== 0) throw new LabError("the lab needs root (network namespaces, keepalived, /etc/keepalived): run `sudo npm run lab`");
+  if (process.getuid?.() !== 0)
+    throw new LabError("the lab needs root (network namespaces, keepalived, /etc/keepalived): run `sudo npm run lab`");
   let missing = REQUIRED_COMMANDS.filter((c) => !hasCommand(c));
   if (missing.length > 0 && hasCommand("apt-get")) {
     const added = LAB_PACKAGES.filter((p) => !packageInstalled(p));
@@ -31,7 +59,8 @@ export function preflight(): void {
     }
     missing = REQUIRED_COMMANDS.filter((c) => !hasCommand(c));
   }
-  if (missing.length > 0) throw new LabError(`missing commands: ${missing.join(", ")} (Debian: apt-get install ${LAB_PACKAGES.join(" ")})`);
+  if (missing.length > 0)
+    throw new LabError(`missing commands: ${missing.join(", ")} (Debian: apt-get install ${LAB_PACKAGES.join(" ")})`);
 }
 
 /** First line of each daemon's version output, for the report. */

@@ -10,7 +10,10 @@ export interface RenderedTimers {
   readonly checkRise: number;
   /** HAProxy `fastinter`: time between checks of a server in transition, after a failed check (ms; `inter` when unset). */
   readonly checkFastInterMs: number;
-  /** HAProxy `error-limit` with `observe layer4`: failed connections of real traffic that trigger `on-error`; undefined without `observe`. */
+  /**
+   * HAProxy `error-limit` with `observe layer4`: failed connections of real traffic that trigger
+   * `on-error`; undefined without `observe`.
+   */
   readonly observeErrorLimit?: number;
   /** HAProxy `on-error` action (`mark-down`, ...), with `observe`. */
   readonly onError?: string;
@@ -35,7 +38,14 @@ const HAPROXY_CHECK_DEFAULTS = { inter: 2_000, fall: 3, rise: 2, "error-limit": 
 /** keepalived's defaults: advert_int 1 s, priority 100, VRRP version 2. */
 const KEEPALIVED_DEFAULTS = { advertIntMs: 1_000, priority: 100, version: 2 } as const;
 
-const UNIT_MS: Readonly<Record<string, number>> = { us: 0.001, ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const UNIT_MS: Readonly<Record<string, number>> = {
+  us: 0.001,
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
 
 /** An HAProxy time value in ms: a number with an optional unit (us, ms, s, m, h, d; none = ms). */
 export function haproxyMs(value: string): number {
@@ -46,7 +56,10 @@ export function haproxyMs(value: string): number {
 
 /** Every line of `text`, trimmed, split into words. */
 function lines(text: string): string[][] {
-  return text.split("\n").map((l) => l.trim().split(/\s+/)).filter((w) => w[0] !== "" && !w[0].startsWith("#"));
+  return text
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/))
+    .filter((w) => w[0] !== "" && !w[0].startsWith("#"));
 }
 
 /** The largest value of `timeout <name>` anywhere in haproxy.cfg; undefined when there is none. */
@@ -64,10 +77,12 @@ function timeout(cfg: string[][], name: string): number {
 
 /** Every value of keyword `key` on `default-server`/`server` lines. */
 function serverWords(cfg: string[][], key: string): string[] {
-  return cfg.filter((w) => w[0] === "default-server" || w[0] === "server").flatMap((w) => {
-    const at = w.indexOf(key);
-    return at > 0 && at + 1 < w.length ? [w[at + 1]] : [];
-  });
+  return cfg
+    .filter((w) => w[0] === "default-server" || w[0] === "server")
+    .flatMap((w) => {
+      const at = w.indexOf(key);
+      return at > 0 && at + 1 < w.length ? [w[at + 1]] : [];
+    });
 }
 
 /** The largest value of check keyword `key` on `default-server`/`server` lines (worst case), or the default. */
@@ -78,7 +93,9 @@ function checkSetting(cfg: string[][], key: "inter" | "fall" | "rise" | "error-l
 
 /** Values of keyword `key` in a keepalived.conf. */
 function keepalivedNumbers(conf: string, key: string): number[] {
-  return lines(conf).filter((w) => w[0] === key && w.length === 2).map((w) => Number(w[1]));
+  return lines(conf)
+    .filter((w) => w[0] === key && w.length === 2)
+    .map((w) => Number(w[1]));
 }
 
 /** Reads the timers from the rendered haproxy.cfg and the keepalived.conf of every load balancer. */
@@ -88,12 +105,15 @@ export function renderedTimers(haproxyCfg: string, keepalivedConfs: readonly str
     const seconds = keepalivedNumbers(c, "advert_int")[0];
     return seconds === undefined ? KEEPALIVED_DEFAULTS.advertIntMs : Math.round(seconds * 1_000);
   });
-  if (new Set(adverts).size !== 1) throw new LabError(`the load balancers advertise at different intervals: ${adverts.join(", ")} ms`);
+  if (new Set(adverts).size !== 1)
+    throw new LabError(`the load balancers advertise at different intervals: ${adverts.join(", ")} ms`);
   const priorities = keepalivedConfs.map((c) => keepalivedNumbers(c, "priority")[0] ?? KEEPALIVED_DEFAULTS.priority);
-  if ([...adverts, ...priorities].some((n) => !Number.isFinite(n) || n <= 0)) throw new LabError("keepalived.conf: advert_int or priority is not a positive number");
+  if ([...adverts, ...priorities].some((n) => !Number.isFinite(n) || n <= 0))
+    throw new LabError("keepalived.conf: advert_int or priority is not a positive number");
   // VRRPv2 and v3 adverts are not understood by the other version: the pair must agree.
   const versions = keepalivedConfs.map((c) => keepalivedNumbers(c, "vrrp_version")[0] ?? KEEPALIVED_DEFAULTS.version);
-  if (new Set(versions).size !== 1) throw new LabError(`the load balancers speak different VRRP versions: ${versions.join(", ")}`);
+  if (new Set(versions).size !== 1)
+    throw new LabError(`the load balancers speak different VRRP versions: ${versions.join(", ")}`);
   const inter = checkSetting(cfg, "inter");
   const fastinter = serverWords(cfg, "fastinter").map(haproxyMs);
   const observed = serverWords(cfg, "observe").length > 0;
@@ -102,7 +122,12 @@ export function renderedTimers(haproxyCfg: string, keepalivedConfs: readonly str
     checkFall: checkSetting(cfg, "fall"),
     checkRise: checkSetting(cfg, "rise"),
     checkFastInterMs: fastinter.length > 0 ? Math.max(...fastinter) : inter,
-    ...(observed ? { observeErrorLimit: checkSetting(cfg, "error-limit"), onError: serverWords(cfg, "on-error")[0] ?? "fail-check" } : {}),
+    ...(observed
+      ? {
+          observeErrorLimit: checkSetting(cfg, "error-limit"),
+          onError: serverWords(cfg, "on-error")[0] ?? "fail-check",
+        }
+      : {}),
     timeoutConnectMs: timeout(cfg, "connect"),
     ...(optionalTimeout(cfg, "check") !== undefined ? { timeoutCheckMs: optionalTimeout(cfg, "check") } : {}),
     timeoutIdleMs: Math.max(timeout(cfg, "client"), timeout(cfg, "server")),

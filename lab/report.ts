@@ -51,13 +51,17 @@ function wrap(text: string, width: number): string[] {
 /** Renders the checks as a plain-text table (wrapped columns). */
 export function renderTable(checks: readonly Check[]): string {
   const widths = [26, 44, 52, 4];
-  const rows = [["drill", "expectation", "measured", "pass"], ...checks.map((c) => [c.drill, c.expectation, c.measured, c.pass ? "PASS" : "FAIL"])];
+  const rows = [
+    ["drill", "expectation", "measured", "pass"],
+    ...checks.map((c) => [c.drill, c.expectation, c.measured, c.pass ? "PASS" : "FAIL"]),
+  ];
   const sep = "+" + widths.map((w) => "-".repeat(w + 2)).join("+") + "+";
   const lines = [sep];
   rows.forEach((row, i) => {
     const cells = row.map((cell, j) => wrap(cell, widths[j]));
     const height = Math.max(...cells.map((c) => c.length));
-    for (let k = 0; k < height; k++) lines.push("| " + cells.map((c, j) => (c[k] ?? "").padEnd(widths[j])).join(" | ") + " |");
+    for (let k = 0; k < height; k++)
+      lines.push("| " + cells.map((c, j) => (c[k] ?? "").padEnd(widths[j])).join(" | ") + " |");
     if (i === 0) lines.push(sep);
   });
   lines.push(sep);

@@ -40,7 +40,9 @@ async function drills(lab: Lab, checks: Check[]): Promise<void> {
   const quietSince = nowMs();
   const idle = await openIdle(lab);
   await step("steady state", () => steadyState(lab));
-  await step("control plane black-holed", () => blackholedControlPlane(lab, idle.first.standin ? [idle.first.standin] : []));
+  await step("control plane black-holed", () =>
+    blackholedControlPlane(lab, idle.first.standin ? [idle.first.standin] : []),
+  );
   await step("no VRRP change while no LB failed", () => vrrpQuiet(lab, quietSince));
   await step("idle connection", () => finishIdle(lab, idle));
   await step("graceful LB stop", () => gracefulLbStop(lab));
@@ -92,7 +94,13 @@ async function main(): Promise<number> {
     await lab.agent.stop();
   } catch (e) {
     if (!(e instanceof LabError)) console.error(e);
-    checks.push({ drill: "lab run", expectation: "setup and every drill run to the end", measured: `aborted: ${messageOf(e)}`, pass: false, figures: {} });
+    checks.push({
+      drill: "lab run",
+      expectation: "setup and every drill run to the end",
+      measured: `aborted: ${messageOf(e)}`,
+      pass: false,
+      figures: {},
+    });
   } finally {
     cleanup.run("end of run");
     clearTimeout(watchdog);
@@ -111,13 +119,18 @@ async function main(): Promise<number> {
   writeReport(reportPath, report);
   say("");
   say(renderTable(checks));
-  say(`\n${report.pass ? "PASS" : "FAIL"}: ${checks.filter((c) => c.pass).length}/${checks.length} checks in ${(report.durationMs / 1000).toFixed(1)} s; report ${reportPath}; logs ${report.logDir}`);
+  say(
+    `\n${report.pass ? "PASS" : "FAIL"}: ${checks.filter((c) => c.pass).length}/${checks.length} checks in ${(report.durationMs / 1000).toFixed(1)} s; report ${reportPath}; logs ${report.logDir}`,
+  );
   return report.pass ? 0 : 1;
 }
 
-main().then((code) => {
-  process.exitCode = code;
-}, (e: unknown) => {
-  console.error(`lab: ${messageOf(e)}`);
-  process.exitCode = 2;
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    console.error(`lab: ${messageOf(e)}`);
+    process.exitCode = 2;
+  },
+);

@@ -48,7 +48,10 @@ function haproxyGlobal(cfg: string, key: string): string | undefined {
 function ensureHaproxyPrivileges(cfg: string): void {
   const user = haproxyGlobal(cfg, "user");
   const group = haproxyGlobal(cfg, "group");
-  if (user !== group) throw new LabError(`haproxy.cfg sets user ${user} and group ${group}; the lab makes a user with its own group only`);
+  if (user !== group)
+    throw new LabError(
+      `haproxy.cfg sets user ${user} and group ${group}; the lab makes a user with its own group only`,
+    );
   if (user) ensureSystemUser(user);
   const chroot = haproxyGlobal(cfg, "chroot");
   if (chroot) ensureDir(chroot);
@@ -87,19 +90,33 @@ function installLoadBalancers(topo: LabTopology, paths: LabPaths): LoadBalancerF
     if (h.code !== 0 || !k.ok) throw new LabError(findings.join("; "));
   }
   findings.push(knownBug ?? "keepalived -t: ok");
-  const timers = renderedTimers(all[0].haproxyCfg, all.map((f) => f.keepalivedConf));
+  const timers = renderedTimers(
+    all[0].haproxyCfg,
+    all.map((f) => f.keepalivedConf),
+  );
   return { files, findings, knownBug, timers, bounds: labBounds(timers) };
 }
 
 /** Warnings and alerts the running daemons logged about their configs. */
 function daemonComplaints(lab: Lab, lbs: readonly LabHost[]): { complaints: string[]; fdNote: string } {
-  const complaints = lbs.flatMap((lb) => [
-    ...lab.keepalivedLog(lb).all(/WARNING|Unknown keyword|SECURITY VIOLATION|[Dd]isabling track script|not executable|[Ee]rror|does not support|will not work|Failed to|[Ii]gnoring|[Tt]runcat/),
-    ...lab.haproxyLog(lb).all(/\[ALERT\]/).filter((l) => !/FD limit|Cannot raise FD limit/.test(l.text)),
-  ]).map((l) => l.text);
+  const complaints = lbs
+    .flatMap((lb) => [
+      ...lab
+        .keepalivedLog(lb)
+        .all(
+          /WARNING|Unknown keyword|SECURITY VIOLATION|[Dd]isabling track script|not executable|[Ee]rror|does not support|will not work|Failed to|[Ii]gnoring|[Tt]runcat/,
+        ),
+      ...lab
+        .haproxyLog(lb)
+        .all(/\[ALERT\]/)
+        .filter((l) => !/FD limit|Cannot raise FD limit/.test(l.text)),
+    ])
+    .map((l) => l.text);
   const fdLine = lab.haproxyLog(lbs[0]).find(/Cannot raise FD limit to \d+, limit is \d+/);
   const fd = fdLine ? /to (\d+), limit is (\d+)/.exec(fdLine.text) : null;
-  const fdNote = fd ? `haproxy could not raise its FD limit to ${fd[1]} (hard limit here ${fd[2]}) and runs on with a warning (no strict-limits)` : "";
+  const fdNote = fd
+    ? `haproxy could not raise its FD limit to ${fd[1]} (hard limit here ${fd[2]}) and runs on with a warning (no strict-limits)`
+    : "";
   return { complaints, fdNote };
 }
 
@@ -108,7 +125,11 @@ function haproxyWorker(pid: number): string {
   try {
     const worker = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/)[0];
     const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${worker}/status`, "utf8"))?.[1];
-    const user = readFileSync("/etc/passwd", "utf8").split("\n").find((l) => l.split(":")[2] === uid)?.split(":")[0] ?? `uid ${uid}`;
+    const user =
+      readFileSync("/etc/passwd", "utf8")
+        .split("\n")
+        .find((l) => l.split(":")[2] === uid)
+        ?.split(":")[0] ?? `uid ${uid}`;
     return `${user} in ${readlinkSync(`/proc/${worker}/root`)}`;
   } catch {
     return "no worker";
@@ -120,7 +141,11 @@ function haproxyWorker(pid: number): string {
  * load-balancer step (checked by the real daemons), etcd members, stand-ins, client agent, HAProxy
  * and keepalived; waits for the VIP and writes the probe key. Returns the lab and the config row.
  */
-export async function setUp(controlPlanes: number, repo: string, say: (line: string) => void): Promise<{ lab: Lab; checks: Check[]; notes: string[] }> {
+export async function setUp(
+  controlPlanes: number,
+  repo: string,
+  say: (line: string) => void,
+): Promise<{ lab: Lab; checks: Check[]; notes: string[] }> {
   const topo = buildTopology(controlPlanes);
   rmSync(WORK_DIR, { recursive: true, force: true });
   const paths = { repo, work: WORK_DIR, logs: join(WORK_DIR, "logs") };
@@ -132,11 +157,18 @@ export async function setUp(controlPlanes: number, repo: string, say: (line: str
   const cert = makeCert(WORK_DIR, [topo.spec.vip, ...topo.cps.map((c) => c.address)]);
   const lbFiles = installLoadBalancers(topo, paths);
   const first = lbFiles.files.get(topo.lbs[0].name) as InstalledLbFiles;
-  say(`LB files installed by the plan's load-balancer step (interface ${first.vipInterface} found by it, ${first.filledLines} lines filled); it asked for: ${first.serviceCalls.join("; ") || "nothing"}`);
+  say(
+    `LB files installed by the plan's load-balancer step (interface ${first.vipInterface} found by it, ${first.filledLines} lines filled); it asked for: ${first.serviceCalls.join("; ") || "nothing"}`,
+  );
 
   const agent = new AgentHandle({
-    ns: topo.client.ns, node: process.execPath, script: join(repo, "lab", "client", "agent.ts"), cwd: repo,
-    port: topo.spec.apiPort, caFile: cert.certFile, logFile: join(paths.logs, "client-agent.log"),
+    ns: topo.client.ns,
+    node: process.execPath,
+    script: join(repo, "lab", "client", "agent.ts"),
+    cwd: repo,
+    port: topo.spec.apiPort,
+    caFile: cert.certFile,
+    logFile: join(paths.logs, "client-agent.log"),
   });
   const lab = new Lab(topo, paths, cert, agent, runId, lbFiles.timers, lbFiles.bounds);
   for (const cp of topo.cps) lab.startControlPlane(cp);
@@ -160,15 +192,19 @@ export async function setUp(controlPlanes: number, repo: string, say: (line: str
   if (!probe.ok) throw new LabError(`first write through the VIP failed: ${probe.error ?? probe.status}`);
 
   // keepalived says so once the kernel answered its process-event subscription (vrrp_track_process works).
-  const processEvents = topo.lbs.filter((lb) => lab.keepalivedLog(lb).find(/proc_events has confirmed it is configured/) !== undefined).length;
+  const processEvents = topo.lbs.filter(
+    (lb) => lab.keepalivedLog(lb).find(/proc_events has confirmed it is configured/) !== undefined,
+  ).length;
   // HAProxy's workers drop to the rendered user, in the rendered chroot (the master stays root).
   const cfg = first.haproxyCfg;
   const wanted = `${haproxyGlobal(cfg, "user") ?? "root"} in ${haproxyGlobal(cfg, "chroot") ?? "/"}`;
   const workers = topo.lbs.map((lb) => haproxyWorker(lab.haproxy.get(lb.name)?.pid ?? 0));
-  const pass = complaints.length === 0 && running && processEvents === topo.lbs.length && workers.every((w) => w === wanted);
+  const pass =
+    complaints.length === 0 && running && processEvents === topo.lbs.length && workers.every((w) => w === wanted);
   const check: Check = {
     drill: "0 rendered LB configs",
-    expectation: "the plan's load-balancer step installs the files (it finds the VIP interface, eth0, itself: vipInterface auto); haproxy -c accepts haproxy.cfg; keepalived parses keepalived.conf with no warning (process events working); both daemons run them and hold the VIP; HAProxy's workers run as the rendered user in the rendered chroot",
+    expectation:
+      "the plan's load-balancer step installs the files (it finds the VIP interface, eth0, itself: vipInterface auto); haproxy -c accepts haproxy.cfg; keepalived parses keepalived.conf with no warning (process events working); both daemons run them and hold the VIP; HAProxy's workers run as the rendered user in the rendered chroot",
     measured: `${pass ? "accepted and running" : "REJECTED"}; VIP on ${vip.holders[0]} after ${vipUpMs} ms; ${complaints.length} complaint(s); process events confirmed on ${processEvents} of ${topo.lbs.length} LBs; HAProxy workers run as ${[...new Set(workers)].join(" / ")}${fdNote ? `; ${fdNote}` : ""}`,
     pass,
     figures: {
@@ -186,7 +222,9 @@ export async function setUp(controlPlanes: number, repo: string, say: (line: str
   };
   const processNames = topo.lbs.map((lb) => `${lb.name}: ${labHaproxyName(lb)}`).join(", ");
   const notes = [
-    lbFiles.knownBug ?? "", fdNote, boundsNote(lbFiles.timers, lbFiles.bounds),
+    lbFiles.knownBug ?? "",
+    fdNote,
+    boundsNote(lbFiles.timers, lbFiles.bounds),
     `the lab's one change to an installed file: keepalived.conf's "process haproxy" names each LB's own HAProxy (${processNames}), because both LBs share this machine's process table (a real LB has one HAProxy)`,
   ].filter((n) => n !== "");
   return { lab, checks: [check], notes };

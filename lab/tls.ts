@@ -17,9 +17,23 @@ export function makeCert(dir: string, ips: readonly string[]): LabCert {
   const certFile = join(dir, "standin.crt");
   const keyFile = join(dir, "standin.key");
   mustRun("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
-    "-subj", "/CN=kube-apiserver-standin", "-addext", `subjectAltName=${ips.map((ip) => `IP:${ip}`).join(",")}`,
-    "-keyout", keyFile, "-out", certFile,
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=kube-apiserver-standin",
+    "-addext",
+    `subjectAltName=${ips.map((ip) => `IP:${ip}`).join(",")}`,
+    "-keyout",
+    keyFile,
+    "-out",
+    certFile,
   ]);
   return { certFile, keyFile };
 }

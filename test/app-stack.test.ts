@@ -23,29 +23,41 @@ const seen: Seen[] = [];
 let listSecretOutputs = true;
 
 // The cluster stack as the engine would report it: outputs, and which of them are secret.
-pulumi.runtime.setMocks({
-  newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
-    const inputs = args.inputs as Record<string, unknown>;
-    seen.push({ type: args.type, name: args.name, id: args.id, provider: args.provider, inputs });
-    if (args.type === "pulumi:pulumi:StackReference") {
-      return {
-        id: String(args.id ?? inputs.name),
-        state: {
-          name: inputs.name,
-          outputs: { kubeconfig: FAKE.kubeconfig, controlPlaneEndpoint: "192.168.1.100:6443" },
-          ...(listSecretOutputs ? { secretOutputNames: ["kubeconfig", "caCertHash"] } : {}),
-        },
-      };
-    }
-    if (args.type === "kubernetes:apps/v1:Deployment") {
-      return { id: `default/${args.name}-0f1e2d3c`, state: { ...inputs, metadata: { ...(inputs.metadata as object), name: `${args.name}-0f1e2d3c`, namespace: "default" }, status: { readyReplicas: 2 } } };
-    }
-    return { id: `${args.name}-id`, state: inputs };
+pulumi.runtime.setMocks(
+  {
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } {
+      const inputs = args.inputs as Record<string, unknown>;
+      seen.push({ type: args.type, name: args.name, id: args.id, provider: args.provider, inputs });
+      if (args.type === "pulumi:pulumi:StackReference") {
+        return {
+          id: String(args.id ?? inputs.name),
+          state: {
+            name: inputs.name,
+            outputs: { kubeconfig: FAKE.kubeconfig, controlPlaneEndpoint: "192.168.1.100:6443" },
+            ...(listSecretOutputs ? { secretOutputNames: ["kubeconfig", "caCertHash"] } : {}),
+          },
+        };
+      }
+      if (args.type === "kubernetes:apps/v1:Deployment") {
+        return {
+          id: `default/${args.name}-0f1e2d3c`,
+          state: {
+            ...inputs,
+            metadata: { ...(inputs.metadata as object), name: `${args.name}-0f1e2d3c`, namespace: "default" },
+            status: { readyReplicas: 2 },
+          },
+        };
+      }
+      return { id: `${args.name}-id`, state: inputs };
+    },
+    call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+      return args.inputs as Record<string, unknown>;
+    },
   },
-  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
-    return args.inputs as Record<string, unknown>;
-  },
-}, "kubeadm-ha-app", "dev", false);
+  "kubeadm-ha-app",
+  "dev",
+  false,
+);
 
 const isSecretInput = (v: unknown): boolean => v !== null && typeof v === "object" && SECRET_SIG in v;
 
@@ -69,9 +81,16 @@ test("app stack: kubeconfig from the cluster stack reaches the Provider as a sec
   const deployment = seen.find((r) => r.type === "kubernetes:apps/v1:Deployment");
   const spec = deployment?.inputs.spec as { replicas: number; template: { spec: { containers: { image: string }[] } } };
   assert.equal(spec.replicas, 2);
-  assert.deepEqual(spec.template.spec.containers.map((c) => c.image), [NGINX_IMAGE]);
+  assert.deepEqual(
+    spec.template.spec.containers.map((c) => c.image),
+    [NGINX_IMAGE],
+  );
   assert.match(NGINX_IMAGE, /^nginx:\d+\.\d+\.\d+$/, "a fixed version tag, not latest");
-  assert.match(deployment?.provider ?? "", /::pulumi:providers:kubernetes::cluster::cluster-id$/, "the Deployment uses the cluster provider");
+  assert.match(
+    deployment?.provider ?? "",
+    /::pulumi:providers:kubernetes::cluster::cluster-id$/,
+    "the Deployment uses the cluster provider",
+  );
   assert.ok(!JSON.stringify(deployment?.inputs).includes("FAKEKUBECONFIGKEYDATA"));
 });
 
@@ -92,19 +111,29 @@ test("app stack: the kubeconfig stays secret even when the engine does not list 
 
 test("app stack: a stack name that is not organization/project/stack is refused before anything is created", () => {
   seen.length = 0;
-  for (const name of ["dev", "kubeadm-ha/dev", "", "acme/kubeadm-ha/dev/extra"]) assert.throws(() => deployApp(name), /fully-qualified/, name);
+  for (const name of ["dev", "kubeadm-ha/dev", "", "acme/kubeadm-ha/dev/extra"])
+    assert.throws(() => deployApp(name), /fully-qualified/, name);
   assert.deepEqual(seen, []);
 });
 
 test("app stack: pins the same @pulumi versions as the cluster project, has no lockfile, and names its config key", () => {
   const root = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { dependencies: Record<string, string> };
-  const app = JSON.parse(readFileSync(join(ROOT, "examples", "app-stack", "package.json"), "utf8")) as { dependencies: Record<string, string> };
+  const app = JSON.parse(readFileSync(join(ROOT, "examples", "app-stack", "package.json"), "utf8")) as {
+    dependencies: Record<string, string>;
+  };
   for (const pkg of ["@pulumi/pulumi", "@pulumi/kubernetes"]) {
     assert.equal(app.dependencies[pkg], root.dependencies[pkg], pkg);
     assert.match(app.dependencies[pkg], /^\d+\.\d+\.\d+$/, `${pkg} is an exact version`);
   }
-  const project = parse(readFileSync(join(ROOT, "examples", "app-stack", "Pulumi.yaml"), "utf8")) as { name: string; config: Record<string, unknown> };
+  const project = parse(readFileSync(join(ROOT, "examples", "app-stack", "Pulumi.yaml"), "utf8")) as {
+    name: string;
+    config: Record<string, unknown>;
+  };
   assert.equal(project.name, "kubeadm-ha-app");
   assert.ok("clusterStack" in project.config);
-  assert.equal(existsSync(join(ROOT, "examples", "app-stack", "package-lock.json")), false, "users run npm install there; no lockfile is committed");
+  assert.equal(
+    existsSync(join(ROOT, "examples", "app-stack", "package-lock.json")),
+    false,
+    "users run npm install there; no lockfile is committed",
+  );
 });

@@ -40,7 +40,9 @@ const real = (name: string): string => {
  */
 function ec2Host(): FakeHost {
   const host = newHost();
-  host.fake("curl", `url=""; for a in "$@"; do case "$a" in http://*) url=$a ;; esac; done
+  host.fake(
+    "curl",
+    `url=""; for a in "$@"; do case "$a" in http://*) url=$a ;; esac; done
 fail=$(cat "$FAKE_STATE/imds-fail" 2>/dev/null || echo 0)
 if [ "$fail" -gt 0 ]; then echo $((fail - 1)) >"$FAKE_STATE/imds-fail"; echo "curl: (28) Connection timed out after 2001 milliseconds" >&2; exit 28; fi
 path=\${url#http://169.254.169.254/latest/}
@@ -53,15 +55,19 @@ meta-data/mac) echo ${MAC} ;;
 "$macs/local-ipv4s") cat "$FAKE_STATE/local-ipv4s" ;;
 "$macs/ipv4-associations/"*) f="$FAKE_STATE/assoc-\${path##*/}"; if [ -f "$f" ]; then cat "$f"; else echo "curl: (22) The requested URL returned error: 404" >&2; exit 22; fi ;;
 *) echo "curl: (22) The requested URL returned error: 404" >&2; exit 22 ;;
-esac`);
-  host.fake("aws", `fail=$(cat "$FAKE_STATE/aws-fail" 2>/dev/null || echo 0)
+esac`,
+  );
+  host.fake(
+    "aws",
+    `fail=$(cat "$FAKE_STATE/aws-fail" 2>/dev/null || echo 0)
 if [ "$fail" -gt 0 ]; then echo $((fail - 1)) >"$FAKE_STATE/aws-fail"; echo "An error occurred (RequestLimitExceeded) when calling the $2 operation (reached max retries: 2): Request limit exceeded." >&2; exit 254; fi
 declare -A arg; prev=""; for a in "$@"; do [[ "$prev" == --* ]] && arg[$prev]=$a; prev=$a; done
 case "$2" in
 assign-private-ip-addresses) [ -e "$FAKE_STATE/imds-stale" ] || echo "\${arg[--private-ip-addresses]}" >>"$FAKE_STATE/local-ipv4s" ;;
 describe-addresses) cat "$FAKE_STATE/address" ;;
 associate-address) echo "\${arg[--private-ip-address]}" >"$FAKE_STATE/assoc-${PUBLIC}" ;;
-esac`);
+esac`,
+  );
   host.fake("sleep", ":");
   host.fake("logger", `echo "$*" >>"$FAKE_STATE/log"`);
   host.fake("ip", `cat "$FAKE_STATE/ip-addr" 2>/dev/null || true`);
@@ -86,10 +92,17 @@ test("VIP move: retries a throttled EC2 call with back-off, logs the CLI's error
   const r = runMove(host, moverOf(false).moveScript);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(calls(host, "aws").length, 4, "three failures, then the assignment");
-  assert.match(calls(host, "aws")[3], /^aws ec2 assign-private-ip-addresses --region eu-west-1 --network-interface-id eni-0lb1 --private-ip-addresses 10\.0\.0\.100 --allow-reassignment$/);
+  assert.match(
+    calls(host, "aws")[3],
+    /^aws ec2 assign-private-ip-addresses --region eu-west-1 --network-interface-id eni-0lb1 --private-ip-addresses 10\.0\.0\.100 --allow-reassignment$/,
+  );
   assert.deepEqual(calls(host, "sleep"), ["sleep 1", "sleep 2", "sleep 4"], "waits double between tries");
   const log = host.readState("log") ?? "";
-  assert.match(log, /try 1\/8 of aws ec2 failed: An error occurred \(RequestLimitExceeded\)/, "the CLI's own error is logged");
+  assert.match(
+    log,
+    /try 1\/8 of aws ec2 failed: An error occurred \(RequestLimitExceeded\)/,
+    "the CLI's own error is logged",
+  );
   assert.match(log, /VIP 10\.0\.0\.100 is on eni-0lb1\n/);
 });
 
@@ -104,7 +117,10 @@ test("VIP move: IMDS calls are retried too, and a move that never shows in IMDS 
   stale.setState("imds-stale", "");
   const r = runMove(stale, moverOf(false).moveScript);
   assert.equal(r.status, 1);
-  assert.match(stale.readState("log") ?? "", /assigned 10\.0\.0\.100 to eni-0lb1, but the instance metadata does not show it after 30 s/);
+  assert.match(
+    stale.readState("log") ?? "",
+    /assigned 10\.0\.0\.100 to eni-0lb1, but the instance metadata does not show it after 30 s/,
+  );
 });
 
 test("VIP move: gives up after its attempts with the reason logged, so keepalived's check tries again", () => {
@@ -122,8 +138,14 @@ test("VIP move with a public API: the Elastic IP is associated with the VIP on t
   host.setState("address", `eipalloc-0demo\teni-0lb2\t${VIP}\n`);
   const r = runMove(host, moverOf(true).moveScript);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(calls(host, "aws").join("\n"), /aws ec2 describe-addresses --region eu-west-1 --public-ips 198\.51\.100\.7 /);
-  assert.match(calls(host, "aws").join("\n"), /aws ec2 associate-address --region eu-west-1 --allocation-id eipalloc-0demo --network-interface-id eni-0lb1 --private-ip-address 10\.0\.0\.100 --allow-reassociation/);
+  assert.match(
+    calls(host, "aws").join("\n"),
+    /aws ec2 describe-addresses --region eu-west-1 --public-ips 198\.51\.100\.7 /,
+  );
+  assert.match(
+    calls(host, "aws").join("\n"),
+    /aws ec2 associate-address --region eu-west-1 --allocation-id eipalloc-0demo --network-interface-id eni-0lb1 --private-ip-address 10\.0\.0\.100 --allow-reassociation/,
+  );
   assert.match(host.readState("log") ?? "", /VIP 10\.0\.0\.100 is on eni-0lb1 with 198\.51\.100\.7/);
 
   const already = ec2Host();
@@ -141,7 +163,10 @@ test("the tracked check: nothing on a BACKUP or when the ENI holds the VIP; on a
   assert.deepEqual(calls(backup, "aws"), []);
 
   const holding = ec2Host();
-  holding.setState("ip-addr", `2: ens5    inet 10.0.0.10/20 scope global ens5\n2: ens5    inet ${VIP}/20 scope global secondary ens5\n`);
+  holding.setState(
+    "ip-addr",
+    `2: ens5    inet 10.0.0.10/20 scope global ens5\n2: ens5    inet ${VIP}/20 scope global secondary ens5\n`,
+  );
   holding.setState("local-ipv4s", `10.0.0.10\n${VIP}\n`);
   assert.equal(runMove(holding, script, "--check").status, 0);
   assert.deepEqual(calls(holding, "aws"), []);
@@ -151,8 +176,12 @@ test("the tracked check: nothing on a BACKUP or when the ENI holds the VIP; on a
   lost.setState("aws-fail", "1");
   const r = runMove(lost, script, "--check");
   assert.equal(r.status, 0, "the check itself never fails: keepalived would drop the VIP");
-  for (let i = 0; i < 100 && !/is on eni-0lb1/.test(lost.readState("log") ?? ""); i++) await new Promise((done) => setTimeout(done, 100));
-  assert.match(lost.readState("log") ?? "", /this LB holds 10\.0\.0\.100 but its ENI does not \(IMDS\): moving it again/);
+  for (let i = 0; i < 100 && !/is on eni-0lb1/.test(lost.readState("log") ?? ""); i++)
+    await new Promise((done) => setTimeout(done, 100));
+  assert.match(
+    lost.readState("log") ?? "",
+    /this LB holds 10\.0\.0\.100 but its ENI does not \(IMDS\): moving it again/,
+  );
   assert.match(lost.readState("log") ?? "", /VIP 10\.0\.0\.100 is on eni-0lb1/);
   assert.equal(calls(lost, "aws").length, 2, "a failed try, then the assignment");
 });
@@ -161,7 +190,8 @@ test("the VIP mover step keeps the VIP out of the boot-time netplan, once, and s
   const why = fakeHostUnavailable();
   if (why) return t.skip(why);
   const host = ec2Host();
-  const netplan = "# This file is generated from information provided by the datasource.\nnetwork:\n  ethernets:\n    ens5:\n      addresses:\n      - 10.0.0.100/20\n      - 10.0.0.50/20\n      dhcp4: true\n      match:\n        macaddress: 0a:00:00:00:00:01\n      set-name: ens5\n  version: 2\n";
+  const netplan =
+    "# This file is generated from information provided by the datasource.\nnetwork:\n  ethernets:\n    ens5:\n      addresses:\n      - 10.0.0.100/20\n      - 10.0.0.50/20\n      dhcp4: true\n      match:\n        macaddress: 0a:00:00:00:00:01\n      set-name: ens5\n  version: 2\n";
   host.write("/etc/netplan/50-cloud-init.yaml", netplan);
   host.fake("netplan", ":");
   const { step } = moverOf(true);
@@ -171,7 +201,10 @@ test("the VIP mover step keeps the VIP out of the boot-time netplan, once, and s
   assert.match(after, /^# This file is generated/);
   assert.doesNotMatch(after, /10\.0\.0\.100/);
   assert.match(after, /- 10\.0\.0\.50\/20/, "other addresses stay");
-  assert.match(host.read("/etc/cloud/cloud.cfg.d/99-kubeadm-ha-vip.cfg") ?? "", /apply_full_imds_network_config: false/);
+  assert.match(
+    host.read("/etc/cloud/cloud.cfg.d/99-kubeadm-ha-vip.cfg") ?? "",
+    /apply_full_imds_network_config: false/,
+  );
   assert.match(host.read("/etc/keepalived/aws_move_vip.sh") ?? "", /^VIP='10\.0\.0\.100'$/m);
   assert.deepEqual(calls(host, "netplan"), ["netplan generate"], "never `netplan apply`: the live VIP is keepalived's");
   const again = host.run(step);
@@ -186,7 +219,13 @@ test("the AWS scripts pass shellcheck, including the rollout gate that is not a 
   const files = {
     "move.sh": moverOf(true).moveScript,
     "mover-step.sh": moverOf(false).step,
-    "instance-ready.sh": fillTemplate("aws-instance-ready", { NODE_NAME: "cp2", ROLE: "controlPlane", API_PORT: 6443, INSTANCE_TYPE: "t3.medium", ATTEMPTS: 60 }),
+    "instance-ready.sh": fillTemplate("aws-instance-ready", {
+      NODE_NAME: "cp2",
+      ROLE: "controlPlane",
+      API_PORT: 6443,
+      INSTANCE_TYPE: "t3.medium",
+      ATTEMPTS: 60,
+    }),
   };
   const paths = Object.entries(files).map(([name, text]) => {
     writeFileSync(join(dir, name), text);
@@ -205,10 +244,18 @@ test("keepalived -t accepts the AWS LB config with its tracked VIP check (in a n
   const spec = buildSpec(stackWith("aws-example", {}));
   const step = buildPlan(spec).steps.find((s) => s.id === "lb1-load-balancer");
   // With vipInterface auto the load-balancer step fills in the interface it finds; Nitro instances call it ens5.
-  const conf = (step?.files.find((f) => f.path.endsWith("keepalived.conf"))?.content ?? "").replaceAll(INTERFACE_PLACEHOLDER, "ens5");
+  const conf = (step?.files.find((f) => f.path.endsWith("keepalived.conf"))?.content ?? "").replaceAll(
+    INTERFACE_PLACEHOLDER,
+    "ens5",
+  );
   const iface = /^\s+interface (\S+)$/m.exec(conf)?.[1] ?? "missing";
   assert.match(conf, /chk_vip_on_eni/);
-  if (spawnSync("id", [SCRIPT_USER], { stdio: "ignore" }).status !== 0) spawnSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SCRIPT_USER]);
-  const verdict = withInterfaceNamespace(spec.loadBalancers[0].privateAddress, (exec) => judgeKeepalivedTest(exec(keepalivedTestArgv(tempFile("keepalived.conf", conf)))), iface);
+  if (spawnSync("id", [SCRIPT_USER], { stdio: "ignore" }).status !== 0)
+    spawnSync("useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SCRIPT_USER]);
+  const verdict = withInterfaceNamespace(
+    spec.loadBalancers[0].privateAddress,
+    (exec) => judgeKeepalivedTest(exec(keepalivedTestArgv(tempFile("keepalived.conf", conf)))),
+    iface,
+  );
   assert.ok(verdict.ok, verdict.text);
 });

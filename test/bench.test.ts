@@ -24,7 +24,11 @@ const planOf = (size: BenchSize) => buildPlan(buildSpec(benchConfig(size)));
 const tempDir = tempDirs("kubeadm-ha-bench-");
 
 // The rule of issue 14, from the plan alone: these fail until the plan's per-host work is constant.
-for (const size of [{ controlPlanes: 3, workers: 2 }, { controlPlanes: 3, workers: 500 }, { controlPlanes: 5, workers: 2000 }]) {
+for (const size of [
+  { controlPlanes: 3, workers: 2 },
+  { controlPlanes: 3, workers: 500 },
+  { controlPlanes: 5, workers: 2000 },
+]) {
   test(`${sizeLabel(size)}: no host runs more than ${BUSIEST_HOST_LIMIT} bring-up commands`, () => {
     const commands = planCommands(planOf(size));
     const busiest = busiestHost(commands);
@@ -40,14 +44,30 @@ test("the critical path (steps with a create script) is as long at 2000 workers 
 });
 
 test("graph: delete-only commands count for no host and add nothing to a chain they pass", () => {
-  const c = (name: string, runsOn: string, dependsOn: string[], hasCreate = true): CommandNode => ({ name, runsOn, hasCreate, dependsOn });
+  const c = (name: string, runsOn: string, dependsOn: string[], hasCreate = true): CommandNode => ({
+    name,
+    runsOn,
+    hasCreate,
+    dependsOn,
+  });
   const commands = [
-    c("a", "cp1", []), c("b", "cp1", ["a"]),
-    c("drain-1", "cp1", ["b"], false), c("drain-2", "cp1", ["drain-1"], false), c("drain-3", "cp1", ["drain-2"], false),
-    c("x", "w1", []), c("y", "w1", ["x"]), c("z", "w1", ["y", "drain-3"]),
+    c("a", "cp1", []),
+    c("b", "cp1", ["a"]),
+    c("drain-1", "cp1", ["b"], false),
+    c("drain-2", "cp1", ["drain-1"], false),
+    c("drain-3", "cp1", ["drain-2"], false),
+    c("x", "w1", []),
+    c("y", "w1", ["x"]),
+    c("z", "w1", ["y", "drain-3"]),
   ];
   assert.deepEqual(busiestHost(commands), { host: "w1", commands: 3 });
-  assert.deepEqual([...commandsPerHost(commands)], [["cp1", 2], ["w1", 3]]);
+  assert.deepEqual(
+    [...commandsPerHost(commands)],
+    [
+      ["cp1", 2],
+      ["w1", 3],
+    ],
+  );
   // a → b → (3 delete-only) → z: 3 commands, where counting every node would give 6.
   assert.equal(criticalPathCommands(commands), 3);
   // Waits on resources that are not commands (an IAM policy) are left out, not an error.
@@ -75,7 +95,10 @@ test("generated stacks: valid, every address unique and inside 198.18.0.0/15", (
     assert.equal(hosts.length, 2 + size.controlPlanes + size.workers);
     assert.equal(new Set(hosts.map((h) => h.address)).size, hosts.length, sizeLabel(size));
     for (const h of hosts) assert.ok(contains(range, h.address), `${h.name} ${h.address}`);
-    assert.deepEqual(nodeNames(size), [...spec.controlPlanes, ...spec.workers].map((h) => h.name));
+    assert.deepEqual(
+      nodeNames(size),
+      [...spec.controlPlanes, ...spec.workers].map((h) => h.name),
+    );
   }
   assert.deepEqual(parseSize("5+500"), { controlPlanes: 5, workers: 500 });
   assert.equal(parseSize("4+500"), undefined);
@@ -85,23 +108,45 @@ test("generated stacks: valid, every address unique and inside 198.18.0.0/15", (
 /** A measurement as a child would report it. */
 function evalResult(over: Partial<EvalResult> = {}): EvalResult {
   return {
-    evalMs: 5000, cpuMs: 6000, startupMs: 2000, peakRssMiB: 300, resources: 40, commands: 32, bringUpCommands: 32,
-    busiest: { host: "cp1", commands: 12 }, criticalPath: 12, loadAverage: 1, sourceMaps: true, ...over,
+    evalMs: 5000,
+    cpuMs: 6000,
+    startupMs: 2000,
+    peakRssMiB: 300,
+    resources: 40,
+    commands: 32,
+    bringUpCommands: 32,
+    busiest: { host: "cp1", commands: 12 },
+    criticalPath: 12,
+    loadAverage: 1,
+    sourceMaps: true,
+    ...over,
   };
 }
 const renderResult: RenderResult = { renderMs: 100, files: 57, bytes: 100_000, planBytes: 20_000, peakRssMiB: 200 };
-const runsOf = (size: string, evals: EvalResult[]): SizeRuns => ({ size, evals, renders: evals.map(() => renderResult) });
+const runsOf = (size: string, evals: EvalResult[]): SizeRuns => ({
+  size,
+  evals,
+  renders: evals.map(() => renderResult),
+});
 
 test("goals: judged on the worst run, missed by how much, not measured when the size did not run", () => {
   const verdicts = judgeGoals([
     runsOf("3+2", [evalResult()]),
     runsOf("3+500", [evalResult({ evalMs: 8000, peakRssMiB: 450 }), evalResult({ evalMs: 13_000, peakRssMiB: 420 })]),
-    runsOf("3+2000", [evalResult({ evalMs: 30_000, peakRssMiB: 1500, criticalPath: 14, busiest: { host: "cp1", commands: 25 } })]),
+    runsOf("3+2000", [
+      evalResult({ evalMs: 30_000, peakRssMiB: 1500, criticalPath: 14, busiest: { host: "cp1", commands: 25 } }),
+    ]),
   ]);
   const byGoal = new Map(verdicts.map((v) => [v.goal, v]));
-  assert.deepEqual({ ...byGoal.get("3+500: evaluation < 10 s") }, {
-    goal: "3+500: evaluation < 10 s", value: "13 s", met: false, verdict: "missed by 3 s (30% over)",
-  });
+  assert.deepEqual(
+    { ...byGoal.get("3+500: evaluation < 10 s") },
+    {
+      goal: "3+500: evaluation < 10 s",
+      value: "13 s",
+      met: false,
+      verdict: "missed by 3 s (30% over)",
+    },
+  );
   assert.equal(byGoal.get("3+500: peak RSS < 500 MiB")?.verdict, "met (10% under)");
   assert.equal(byGoal.get("3+2000: evaluation < 60 s")?.met, true);
   const busiest = byGoal.get(`busiest host ≤ ${BUSIEST_HOST_LIMIT} bring-up commands at every size`);
@@ -120,7 +165,10 @@ test("a child process measures one size: as the tests run (source maps on), or w
   const off = runChild<EvalResult>("eval", "3+2", { sourceMaps: false, timeoutMs: 120_000 });
   assert.equal(off.sourceMaps, false);
   // The child can collect garbage at the end: what the program keeps, below the peak.
-  assert.ok(off.liveHeapMiB !== undefined && off.liveHeapMiB > 0 && off.liveHeapMiB < off.peakRssMiB, String(off.liveHeapMiB));
+  assert.ok(
+    off.liveHeapMiB !== undefined && off.liveHeapMiB > 0 && off.liveHeapMiB < off.peakRssMiB,
+    String(off.liveHeapMiB),
+  );
   assert.equal(off.commands, planCommands(planOf({ controlPlanes: 3, workers: 2 })).length);
   const render = runChild<RenderResult>("render", "3+2", { timeoutMs: 120_000 });
   assert.ok(render.files > 0 && render.bytes > render.planBytes && render.planBytes > 0);
@@ -145,7 +193,10 @@ test("CLI: arguments; a run writes the table and the JSON, and exits 1 on a miss
   assert.ok(args.out.endsWith(join("bench-results", "bench.json")), args.out);
   assert.equal((parseBenchArgs(["--no-source-maps"]) as { sourceMaps: boolean }).sourceMaps, false);
 
-  for (const [busiest, code] of [[30, 1], [20, 0]] as const) {
+  for (const [busiest, code] of [
+    [30, 1],
+    [20, 0],
+  ] as const) {
     const out = join(tempDir(), "bench.json");
     const calls: string[] = [];
     const measure = ((what: "eval" | "render", size: string) => {
@@ -153,7 +204,13 @@ test("CLI: arguments; a run writes the table and the JSON, and exits 1 on a miss
       return what === "eval" ? evalResult({ busiest: { host: "cp1", commands: busiest } }) : renderResult;
     }) as Measure;
     let printed = "";
-    const io = { measure, out: (t: string) => { printed += t; }, err: () => undefined };
+    const io = {
+      measure,
+      out: (t: string) => {
+        printed += t;
+      },
+      err: () => undefined,
+    };
     const exit = benchCli(["--runs", "2", "--sizes", "3+2,3+2000", "--out", out], io);
     assert.equal(exit, code, printed);
     // Sizes interleave within a run, each measured in its own child: eval, then render.
@@ -161,10 +218,20 @@ test("CLI: arguments; a run writes the table and the JSON, and exits 1 on a miss
     assert.deepEqual(calls, [...oneRun, ...oneRun]);
     assert.match(printed, /^3\+2000 +32 +\d+ \(cp1\) +12 +5\.0 /m);
     assert.ok(existsSync(out));
-    const json = JSON.parse(readFileSync(out, "utf8")) as { runs: number; sizes: { size: string }[]; goals: { met?: boolean }[] };
+    const json = JSON.parse(readFileSync(out, "utf8")) as {
+      runs: number;
+      sizes: { size: string }[];
+      goals: { met?: boolean }[];
+    };
     assert.equal(json.runs, 2);
-    assert.deepEqual(json.sizes.map((s) => s.size), ["3+2", "3+2000"]);
-    assert.equal(json.goals.some((g) => g.met === false), code === 1);
+    assert.deepEqual(
+      json.sizes.map((s) => s.size),
+      ["3+2", "3+2000"],
+    );
+    assert.equal(
+      json.goals.some((g) => g.met === false),
+      code === 1,
+    );
   }
 
   const seen: (boolean | undefined)[] = [];
@@ -174,7 +241,13 @@ test("CLI: arguments; a run writes the table and the JSON, and exits 1 on a miss
   }) as Measure;
   let printed = "";
   const out = join(tempDir(), "bench.json");
-  benchCli(["--sizes", "3+2", "--no-source-maps", "--out", out], { measure, out: (t) => { printed += t; }, err: () => undefined });
+  benchCli(["--sizes", "3+2", "--no-source-maps", "--out", out], {
+    measure,
+    out: (t) => {
+      printed += t;
+    },
+    err: () => undefined,
+  });
   assert.deepEqual(seen, [false]);
   assert.match(printed, /source-mapped stack traces off/);
   assert.equal((JSON.parse(readFileSync(out, "utf8")) as { sourceMaps: boolean }).sourceMaps, false);

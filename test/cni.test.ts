@@ -61,7 +61,10 @@ const KUBECTL = `case "$1 $2" in
 esac`;
 
 /** Runs the plan's cni step of a stack with a fake curl serving `manifest` and the fake kubectl. */
-function runCni(config: Record<string, unknown>, manifest = FLANNEL_MANIFEST): { status: number; stderr: string; applied: string } {
+function runCni(
+  config: Record<string, unknown>,
+  manifest = FLANNEL_MANIFEST,
+): { status: number; stderr: string; applied: string } {
   const script = buildPlan(buildSpec(config)).steps.find((s) => s.phase === "cni")?.script;
   assert.ok(script, "a cni step with a script");
   const host = newHost();
@@ -82,10 +85,19 @@ test("calico encapsulation: plain VXLAN on AWS (source/destination check), VXLAN
 test("flannel: flanneld gets --iface-can-reach=<VIP> right after --kube-subnet-mgr, and the pod network is the stack's", () => {
   const r = runCni(exampleWith({ podNetworkCidr: "10.32.0.0/16" }));
   assert.equal(r.status, 0, r.stderr);
-  assert.ok(r.applied.includes("        - --kube-subnet-mgr\n        - --iface-can-reach=192.168.1.100\n        command:\n"), r.applied);
+  assert.ok(
+    r.applied.includes("        - --kube-subnet-mgr\n        - --iface-can-reach=192.168.1.100\n        command:\n"),
+    r.applied,
+  );
   assert.match(r.applied, /"Network": "10\.32\.0\.0\/16"/);
-  const daemonSet = parse(r.applied.split("---\n")[1]) as { spec: { template: { spec: { containers: { args: string[] }[] } } } };
-  assert.deepEqual(daemonSet.spec.template.spec.containers[0].args, ["--ip-masq", "--kube-subnet-mgr", "--iface-can-reach=192.168.1.100"]);
+  const daemonSet = parse(r.applied.split("---\n")[1]) as {
+    spec: { template: { spec: { containers: { args: string[] }[] } } };
+  };
+  assert.deepEqual(daemonSet.spec.template.spec.containers[0].args, [
+    "--ip-masq",
+    "--kube-subnet-mgr",
+    "--iface-can-reach=192.168.1.100",
+  ]);
 });
 
 test("flannel: a manifest whose flanneld arguments changed shape is refused, not guessed at", () => {
@@ -96,12 +108,20 @@ test("flannel: a manifest whose flanneld arguments changed shape is refused, not
 });
 
 test("calico: nodes autodetect their address from the Node's InternalIP (the privateAddress); AWS pools use VXLAN", () => {
-  for (const [config, encapsulation] of [[awsCalico(), "VXLAN"], [exampleWith({ cni: "calico" }), "VXLANCrossSubnet"]] as const) {
+  for (const [config, encapsulation] of [
+    [awsCalico(), "VXLAN"],
+    [exampleWith({ cni: "calico" }), "VXLANCrossSubnet"],
+  ] as const) {
     const r = runCni(config, "operator manifest\n");
     assert.equal(r.status, 0, r.stderr);
-    const installation = parse(r.applied.split("---\n")[1]) as { kind: string; spec: { calicoNetwork: Record<string, unknown> } };
+    const installation = parse(r.applied.split("---\n")[1]) as {
+      kind: string;
+      spec: { calicoNetwork: Record<string, unknown> };
+    };
     assert.equal(installation.kind, "Installation");
     assert.deepEqual(installation.spec.calicoNetwork.nodeAddressAutodetectionV4, { kubernetes: "NodeInternalIP" });
-    assert.deepEqual(installation.spec.calicoNetwork.ipPools, [{ cidr: "10.244.0.0/16", encapsulation, natOutgoing: "Enabled", nodeSelector: "all()" }]);
+    assert.deepEqual(installation.spec.calicoNetwork.ipPools, [
+      { cidr: "10.244.0.0/16", encapsulation, natOutgoing: "Enabled", nodeSelector: "all()" },
+    ]);
   }
 });

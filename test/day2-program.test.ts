@@ -8,27 +8,45 @@ import { stackConfig, stackWith } from "./support/stack";
 
 installMocks(["cp1", "cp2", "cp3", "worker1", "worker2"], "10.0.0.100:6443");
 
-const plain = (v: unknown): unknown => (v !== null && typeof v === "object" && SECRET_SIG in v ? (v as unknown as { value: unknown }).value : v);
+const plain = (v: unknown): unknown =>
+  v !== null && typeof v === "object" && SECRET_SIG in v ? (v as unknown as { value: unknown }).value : v;
 const profiled = (run: Run): string[] =>
-  run.resources.filter((r) => r.type === "aws:ec2/instance:Instance" && plain(r.inputs.iamInstanceProfile)).map((r) => r.name).sort();
+  run.resources
+    .filter((r) => r.type === "aws:ec2/instance:Instance" && plain(r.inputs.iamInstanceProfile))
+    .map((r) => r.name)
+    .sort();
 
 test("the control planes' S3 policy allows putting objects under the snapshot prefix and nothing else", () => {
-  const doc = JSON.parse(snapshotBucketPolicy({ partition: "aws", bucket: "acme-backups", prefix: "demo/etcd-snapshots" })) as {
+  const doc = JSON.parse(
+    snapshotBucketPolicy({ partition: "aws", bucket: "acme-backups", prefix: "demo/etcd-snapshots" }),
+  ) as {
     Statement: { Effect: string; Action: string[]; Resource: string[] }[];
   };
-  assert.deepEqual(doc.Statement, [{
-    Sid: "PutEtcdSnapshots", Effect: "Allow", Action: ["s3:PutObject", "s3:AbortMultipartUpload"], Resource: ["arn:aws:s3:::acme-backups/demo/etcd-snapshots/*"],
-  }]);
+  assert.deepEqual(doc.Statement, [
+    {
+      Sid: "PutEtcdSnapshots",
+      Effect: "Allow",
+      Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
+      Resource: ["arn:aws:s3:::acme-backups/demo/etcd-snapshots/*"],
+    },
+  ]);
   assert.match(snapshotBucketPolicy({ partition: "aws-cn", bucket: "b", prefix: "p" }), /"arn:aws-cn:s3:::b\/p\/\*"/);
 });
 
 test("with etcdSnapshotBucket the control planes get an instance profile whose policy is scoped to the bucket and prefix", async () => {
   const withBucket = await runCluster(buildSpec(stackWith("aws-example", { etcdSnapshotBucket: "acme-backups/prod" })));
   assert.deepEqual(profiled(withBucket), ["demo-cp1", "demo-cp2", "demo-cp3", "demo-lb1", "demo-lb2"]);
-  const policies = withBucket.resources.filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && /put-snapshots$/.test(r.name));
+  const policies = withBucket.resources.filter(
+    (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && /put-snapshots$/.test(r.name),
+  );
   assert.equal(policies.length, 1);
-  const doc = JSON.parse(String(plain(policies[0].inputs.policy))) as { Statement: { Action: string[]; Resource: string[] }[] };
-  assert.deepEqual(doc.Statement.map((s) => s.Resource), [["arn:aws:s3:::acme-backups/prod/*"]]);
+  const doc = JSON.parse(String(plain(policies[0].inputs.policy))) as {
+    Statement: { Action: string[]; Resource: string[] }[];
+  };
+  assert.deepEqual(
+    doc.Statement.map((s) => s.Resource),
+    [["arn:aws:s3:::acme-backups/prod/*"]],
+  );
   assert.ok(!JSON.stringify(doc).match(/s3:(Get|List|Delete)/), "no read, list or delete");
   const without = await runCluster(buildSpec(stackWith("aws-example", {})));
   assert.deepEqual(profiled(without), ["demo-lb1", "demo-lb2"], "no bucket, no role on the control planes");

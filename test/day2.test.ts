@@ -16,8 +16,12 @@ import { check, isRoot, missingTool, tempDirs } from "./support/tools";
 
 const dev = buildSpec(stackConfig("dev"));
 const aws = (changes: Record<string, unknown> = {}): ClusterSpec =>
-  buildSpec({ ...stackConfig("aws-example"), ...Object.fromEntries(Object.entries(changes).map(([k, v]) => [`kubeadm-ha:${k}`, v])) });
-const fileOf = (s: PlanStep, path: string): string => s.files.find((f) => f.path === path)?.content ?? assert.fail(`${s.id} installs no ${path}`);
+  buildSpec({
+    ...stackConfig("aws-example"),
+    ...Object.fromEntries(Object.entries(changes).map(([k, v]) => [`kubeadm-ha:${k}`, v])),
+  });
+const fileOf = (s: PlanStep, path: string): string =>
+  s.files.find((f) => f.path === path)?.content ?? assert.fail(`${s.id} installs no ${path}`);
 const problemsOf = (config: Record<string, unknown>): string[] => {
   try {
     buildSpec(config);
@@ -30,31 +34,66 @@ const problemsOf = (config: Record<string, unknown>): string[] => {
 
 test("day-two keys: defaults, and every bad value refused at once, naming the key, the value and what is valid", () => {
   assert.deepEqual(dev.etcdSnapshots, { interval: "6h", retention: 7 });
-  const problems = problemsOf(exampleWith({ etcdSnapshotInterval: "6 h", etcdSnapshotRetention: 0, etcdSnapshotBucket: "acme-backups" }));
+  const problems = problemsOf(
+    exampleWith({ etcdSnapshotInterval: "6 h", etcdSnapshotRetention: 0, etcdSnapshotBucket: "acme-backups" }),
+  );
   assert.deepEqual(problems, [
     'kubeadm-ha:etcdSnapshotInterval: "6 h" is not a time span such as "6h", "30m" or "1d" (a whole number with m, h or d)',
     "kubeadm-ha:etcdSnapshotRetention: 0 is out of range; valid: 1-100",
-    'kubeadm-ha:etcdSnapshotBucket: "acme-backups" is set on platform "baremetal"; snapshots are copied to S3 on platform "aws" only '
-      + "(remove the key, and copy /var/lib/kubeadm-ha/etcd-snapshots off the hosts yourself)",
+    'kubeadm-ha:etcdSnapshotBucket: "acme-backups" is set on platform "baremetal"; snapshots are copied to S3 on platform "aws" only ' +
+      "(remove the key, and copy /var/lib/kubeadm-ha/etcd-snapshots off the hosts yourself)",
   ]);
-  for (const bad of ["5m", "8d", "0h", "1w", "h"]) assert.equal(problemsOf(exampleWith({ etcdSnapshotInterval: bad })).length, 1, bad);
-  for (const good of ["15m", "30m", "6h", "1d", "7d"]) assert.equal(buildSpec(exampleWith({ etcdSnapshotInterval: good })).etcdSnapshots.interval, good);
-  assert.deepEqual(problemsOf(exampleWith({ etcdSnapshotRetention: 101 })), ["kubeadm-ha:etcdSnapshotRetention: 101 is out of range; valid: 1-100"]);
+  for (const bad of ["5m", "8d", "0h", "1w", "h"])
+    assert.equal(problemsOf(exampleWith({ etcdSnapshotInterval: bad })).length, 1, bad);
+  for (const good of ["15m", "30m", "6h", "1d", "7d"])
+    assert.equal(buildSpec(exampleWith({ etcdSnapshotInterval: good })).etcdSnapshots.interval, good);
+  assert.deepEqual(problemsOf(exampleWith({ etcdSnapshotRetention: 101 })), [
+    "kubeadm-ha:etcdSnapshotRetention: 101 is out of range; valid: 1-100",
+  ]);
 });
 
 test("etcdSnapshotBucket on aws: bucket and optional prefix (default <clusterName>/etcd-snapshots); bad names and external etcd refused", () => {
-  assert.deepEqual(aws({ etcdSnapshotBucket: "acme-backups" }).etcdSnapshots.s3, { bucket: "acme-backups", prefix: "demo/etcd-snapshots" });
-  assert.deepEqual(aws({ etcdSnapshotBucket: "acme-backups/prod/etcd" }).etcdSnapshots.s3, { bucket: "acme-backups", prefix: "prod/etcd" });
+  assert.deepEqual(aws({ etcdSnapshotBucket: "acme-backups" }).etcdSnapshots.s3, {
+    bucket: "acme-backups",
+    prefix: "demo/etcd-snapshots",
+  });
+  assert.deepEqual(aws({ etcdSnapshotBucket: "acme-backups/prod/etcd" }).etcdSnapshots.s3, {
+    bucket: "acme-backups",
+    prefix: "prod/etcd",
+  });
   assert.equal(aws().etcdSnapshots.s3, undefined);
-  const awsConfig = (bucket: string, extra: Record<string, unknown> = {}): Record<string, unknown> =>
-    ({ ...stackConfig("aws-example"), "kubeadm-ha:etcdSnapshotBucket": bucket, ...extra });
-  for (const bad of ["Acme_Backups", "ab", "acme-backups/", "acme-backups//x", "192.168.1.1", "acme..backups", "acme-backups/../x"]) {
+  const awsConfig = (bucket: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+    ...stackConfig("aws-example"),
+    "kubeadm-ha:etcdSnapshotBucket": bucket,
+    ...extra,
+  });
+  for (const bad of [
+    "Acme_Backups",
+    "ab",
+    "acme-backups/",
+    "acme-backups//x",
+    "192.168.1.1",
+    "acme..backups",
+    "acme-backups/../x",
+  ]) {
     const problems = problemsOf(awsConfig(bad));
     assert.equal(problems.length, 1, `${bad}: ${problems.join("; ")}`);
-    assert.match(problems[0], new RegExp(`^kubeadm-ha:etcdSnapshotBucket: ${JSON.stringify(bad).replace(/[.*()/]/g, "\\$&")} is not an S3 bucket name`));
+    assert.match(
+      problems[0],
+      new RegExp(
+        `^kubeadm-ha:etcdSnapshotBucket: ${JSON.stringify(bad).replace(/[.*()/]/g, "\\$&")} is not an S3 bucket name`,
+      ),
+    );
   }
-  const external = problemsOf(awsConfig("acme-backups", { "kubeadm-ha:externalEtcdEndpoints": ["https://10.0.0.5:2379", "https://10.0.0.6:2379", "https://10.0.0.7:2379"] }));
-  assert.ok(external.some((p) => /^kubeadm-ha:etcdSnapshotBucket: .*snapshots are taken of stacked etcd only/.test(p)), external.join("\n"));
+  const external = problemsOf(
+    awsConfig("acme-backups", {
+      "kubeadm-ha:externalEtcdEndpoints": ["https://10.0.0.5:2379", "https://10.0.0.6:2379", "https://10.0.0.7:2379"],
+    }),
+  );
+  assert.ok(
+    external.some((p) => /^kubeadm-ha:etcdSnapshotBucket: .*snapshots are taken of stacked etcd only/.test(p)),
+    external.join("\n"),
+  );
 });
 
 test("each control plane gets both day-two steps right after its own init or join; workers and load balancers none", () => {
@@ -67,7 +106,11 @@ test("each control plane gets both day-two steps right after its own init or joi
       assert.equal(s.runsOn, cp.name);
       assert.deepEqual(s.replaceOn, [], `${s.id} is updated in place, never replaced`);
       assert.match(s.deleteScript ?? "", /systemctl disable --now/);
-      assert.doesNotMatch(`${s.script}\n${s.deleteScript}`, /kubeadm reset|rm -rf \/var\/lib\/etcd/, `${s.id} never resets a node`);
+      assert.doesNotMatch(
+        `${s.script}\n${s.deleteScript}`,
+        /kubeadm reset|rm -rf \/var\/lib\/etcd/,
+        `${s.id} never resets a node`,
+      );
     }
   }
   const dayTwo = plan.steps.filter((s) => s.phase === "cert-renewal" || s.phase === "etcd-snapshot").map((s) => s.host);
@@ -77,13 +120,19 @@ test("each control plane gets both day-two steps right after its own init or joi
 test("certificate timers are staggered: one hour apart per control plane, UTC, no random delay, missed runs caught up", () => {
   const five = buildSpec(exampleWith({ controlPlanes: hosts("cp", 5, "192.168.1", 101) }));
   const times = five.controlPlanes.map((cp) => {
-    const timer = fileOf(stepOf(buildPlan(five), "cert-renewal", cp.name), `/etc/systemd/system/${CERT_RENEWAL_UNIT}.timer`);
+    const timer = fileOf(
+      stepOf(buildPlan(five), "cert-renewal", cp.name),
+      `/etc/systemd/system/${CERT_RENEWAL_UNIT}.timer`,
+    );
     assert.match(timer, /^RandomizedDelaySec=0$/m);
     assert.match(timer, /^Persistent=true$/m);
     return /^OnCalendar=\*-\*-\* (\d\d:\d\d:\d\d) UTC$/m.exec(timer)?.[1];
   });
   assert.deepEqual(times, ["01:15:00", "02:15:00", "03:15:00", "04:15:00", "05:15:00"]);
-  const service = fileOf(stepOf(buildPlan(five), "cert-renewal", "cp1"), `/etc/systemd/system/${CERT_RENEWAL_UNIT}.service`);
+  const service = fileOf(
+    stepOf(buildPlan(five), "cert-renewal", "cp1"),
+    `/etc/systemd/system/${CERT_RENEWAL_UNIT}.service`,
+  );
   assert.match(service, new RegExp(`^ExecStart=${RENEW_CERTS_PATH}$`, "m"));
   assert.match(service, /^TimeoutStartSec=30min$/m, "a run ends well inside its hour");
 });
@@ -118,13 +167,21 @@ test("the restore script is rendered per control plane: its own member name and 
     assert.ok((s.script ?? "").includes(file.content.split("\n")[0]), "the step installs it");
   }
   const tree = renderPlan("dev", dev);
-  for (const cp of dev.controlPlanes) assert.ok(tree.has(`${cp.name}/files/usr/local/sbin/kubeadm-ha-etcd-restore`), cp.name);
+  for (const cp of dev.controlPlanes)
+    assert.ok(tree.has(`${cp.name}/files/usr/local/sbin/kubeadm-ha-etcd-restore`), cp.name);
   const planMd = tree.get("PLAN.md") ?? "";
-  assert.equal(planMd.split("\n").filter((l) => l.includes("`/usr/local/sbin/kubeadm-ha-etcd-restore` (mode 0700)")).length, 3);
+  assert.equal(
+    planMd.split("\n").filter((l) => l.includes("`/usr/local/sbin/kubeadm-ha-etcd-restore` (mode 0700)")).length,
+    3,
+  );
 });
 
 test("external etcd: certificate renewal without stacked etcd restarts, no snapshot steps", () => {
-  const spec = buildSpec(exampleWith({ externalEtcdEndpoints: ["https://192.168.1.51:2379", "https://192.168.1.52:2379", "https://192.168.1.53:2379"] }));
+  const spec = buildSpec(
+    exampleWith({
+      externalEtcdEndpoints: ["https://192.168.1.51:2379", "https://192.168.1.52:2379", "https://192.168.1.53:2379"],
+    }),
+  );
   const plan = buildPlan(spec);
   assert.deepEqual(stepsOf(plan, "etcd-snapshot"), []);
   assert.equal(stepsOf(plan, "cert-renewal").length, 3);
@@ -133,23 +190,43 @@ test("external etcd: certificate renewal without stacked etcd restarts, no snaps
 
 test("config edits touch only the day-two steps they are about; adding a worker touches none of them", () => {
   const before = new Map(buildPlan(dev).steps.map((s) => [s.id, JSON.stringify(s)]));
-  const changed = (spec: ClusterSpec): string[] => buildPlan(spec).steps.filter((s) => before.has(s.id) && before.get(s.id) !== JSON.stringify(s)).map((s) => s.id).sort();
-  assert.deepEqual(changed(buildSpec(exampleWith({ etcdSnapshotInterval: "12h", etcdSnapshotRetention: 3 }))), ["cp1-etcd-snapshot", "cp2-etcd-snapshot", "cp3-etcd-snapshot"]);
-  const withWorker = buildSpec(exampleWith({ workers: [...hosts("worker", 2, "192.168.1", 111), { name: "worker3", address: "192.168.1.113" }] }));
-  assert.deepEqual(changed(withWorker).filter((id) => /-(cert-renewal|etcd-snapshot)$/.test(id)), []);
+  const changed = (spec: ClusterSpec): string[] =>
+    buildPlan(spec)
+      .steps.filter((s) => before.has(s.id) && before.get(s.id) !== JSON.stringify(s))
+      .map((s) => s.id)
+      .sort();
+  assert.deepEqual(changed(buildSpec(exampleWith({ etcdSnapshotInterval: "12h", etcdSnapshotRetention: 3 }))), [
+    "cp1-etcd-snapshot",
+    "cp2-etcd-snapshot",
+    "cp3-etcd-snapshot",
+  ]);
+  const withWorker = buildSpec(
+    exampleWith({ workers: [...hosts("worker", 2, "192.168.1", 111), { name: "worker3", address: "192.168.1.113" }] }),
+  );
+  assert.deepEqual(
+    changed(withWorker).filter((id) => /-(cert-renewal|etcd-snapshot)$/.test(id)),
+    [],
+  );
 });
 
 /** Every distinct day-two script: step scripts, delete scripts and installed scripts, over several stacks. */
 function dayTwoScripts(): Map<string, string> {
   const specs = [
-    dev, aws({ etcdSnapshotBucket: "acme-backups" }),
-    buildSpec(exampleWith({ controlPlanes: hosts("cp", 1, "192.168.1", 101), loadBalancers: hosts("lb", 1, "192.168.1", 98) })),
+    dev,
+    aws({ etcdSnapshotBucket: "acme-backups" }),
+    buildSpec(
+      exampleWith({ controlPlanes: hosts("cp", 1, "192.168.1", 101), loadBalancers: hosts("lb", 1, "192.168.1", 98) }),
+    ),
     buildSpec(exampleWith({ externalEtcdEndpoints: ["https://192.168.1.51:2379"] })),
   ];
   const unique = new Map<string, string>();
   for (const spec of specs) {
     for (const s of buildPlan(spec).steps.filter((x) => x.phase === "cert-renewal" || x.phase === "etcd-snapshot")) {
-      const texts = [s.script ?? "", s.deleteScript ?? "", ...s.files.filter((f) => f.path.startsWith("/usr/local/sbin/")).map((f) => f.content)];
+      const texts = [
+        s.script ?? "",
+        s.deleteScript ?? "",
+        ...s.files.filter((f) => f.path.startsWith("/usr/local/sbin/")).map((f) => f.content),
+      ];
       for (const text of texts) if (text && !unique.has(text)) unique.set(text, `${s.id}-${unique.size}.sh`);
     }
   }
@@ -174,11 +251,18 @@ test("every unit passes systemd-analyze verify, with the scripts it runs install
   const why = missingTool("systemd-analyze", "unshare");
   if (why) return t.skip(why);
   if (!isRoot) {
-    if (process.env.KUBEADM_HA_REQUIRE_TOOLS === "1") assert.fail("systemd-analyze verify of the units needs root (a private mount namespace with the scripts installed)");
+    if (process.env.KUBEADM_HA_REQUIRE_TOOLS === "1")
+      assert.fail(
+        "systemd-analyze verify of the units needs root (a private mount namespace with the scripts installed)",
+      );
     return t.skip("needs root (a private mount namespace with the scripts installed)");
   }
   const run = overlayHosts();
-  const specs = [dev, buildSpec(exampleWith({ etcdSnapshotInterval: "15m" })), buildSpec(exampleWith({ etcdSnapshotInterval: "7d", controlPlanes: hosts("cp", 5, "192.168.1", 101) }))];
+  const specs = [
+    dev,
+    buildSpec(exampleWith({ etcdSnapshotInterval: "15m" })),
+    buildSpec(exampleWith({ etcdSnapshotInterval: "7d", controlPlanes: hosts("cp", 5, "192.168.1", 101) })),
+  ];
   let verified = 0;
   for (const spec of specs) {
     // One step's files at a time: its units name the scripts it installs by their installed path.
@@ -186,7 +270,12 @@ test("every unit passes systemd-analyze verify, with the scripts it runs install
       const units = s.files.filter((f) => f.path.startsWith("/etc/systemd/system/")).map((f) => f.path);
       const r = run({
         script: `systemd-analyze verify ${units.join(" ")} 2>&1`,
-        setup: s.files.map((f) => `install -D -m ${f.mode ?? "0644"} /dev/stdin '${f.path}' <<'KHA_FILE'\n${f.content}${f.content.endsWith("\n") ? "" : "\n"}KHA_FILE`).join("\n"),
+        setup: s.files
+          .map(
+            (f) =>
+              `install -D -m ${f.mode ?? "0644"} /dev/stdin '${f.path}' <<'KHA_FILE'\n${f.content}${f.content.endsWith("\n") ? "" : "\n"}KHA_FILE`,
+          )
+          .join("\n"),
       });
       assert.equal(r.status, 0, `${s.id}: ${r.stdout}${r.stderr}`);
       assert.equal(r.stdout.trim(), "", `${s.id}: systemd-analyze says\n${r.stdout}`);
@@ -200,7 +289,8 @@ test("the install steps are idempotent: files 0700/0644 in place, systemd reload
   const why = missingTool("unshare");
   if (why) return t.skip(why);
   if (!isRoot) {
-    if (process.env.KUBEADM_HA_REQUIRE_TOOLS === "1") assert.fail("running the install steps needs root (private mount namespace)");
+    if (process.env.KUBEADM_HA_REQUIRE_TOOLS === "1")
+      assert.fail("running the install steps needs root (private mount namespace)");
     return t.skip("needs root (private mount namespace)");
   }
   const run = overlayHosts();
@@ -213,10 +303,18 @@ test("the install steps are idempotent: files 0700/0644 in place, systemd reload
   const installedPaths = snapshot.files.map((f) => f.path);
   // Second run on a host the first run set up: the same files, so no reload.
   const twice = `bash "$FAKE/step.sh" && echo SECOND >>"$FAKE/calls" && bash "$FAKE/step.sh"`;
-  const r = run({ script: twice, fakes, setup: `cat >"$FAKE/step.sh" <<'KHA_STEP'\n${snapshot.script ?? ""}KHA_STEP`, collect: installedPaths });
+  const r = run({
+    script: twice,
+    fakes,
+    setup: `cat >"$FAKE/step.sh" <<'KHA_STEP'\n${snapshot.script ?? ""}KHA_STEP`,
+    collect: installedPaths,
+  });
   assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
   const [first, second] = r.calls().join("\n").split("\nSECOND\n");
-  assert.match(first, /systemctl daemon-reload\nsystemctl enable --quiet kubeadm-ha-etcd-snapshot\.timer\nsystemctl restart kubeadm-ha-etcd-snapshot\.timer\n/);
+  assert.match(
+    first,
+    /systemctl daemon-reload\nsystemctl enable --quiet kubeadm-ha-etcd-snapshot\.timer\nsystemctl restart kubeadm-ha-etcd-snapshot\.timer\n/,
+  );
   assert.match(first, /systemctl start kubeadm-ha-etcd-snapshot\.service/);
   assert.doesNotMatch(second, /daemon-reload/, "nothing changed: no reload");
   assert.doesNotMatch(r.calls().join("\n"), /apt-get/, "no AWS CLI without a bucket");

@@ -38,36 +38,73 @@ const three = hosts("worker", 3, "192.168.1", 111);
 
 test("changing a worker's address touches only that worker's own resources", async () => {
   const before = await snapshot({ workers: three });
-  const after = await snapshot({ workers: three.map((w) => (w.name === "worker2" ? { ...w, address: "192.168.1.122" } : w)) });
+  const after = await snapshot({
+    workers: three.map((w) => (w.name === "worker2" ? { ...w, address: "192.168.1.122" } : w)),
+  });
   assert.deepEqual([...after.inputs.keys()].sort(), [...before.inputs.keys()].sort(), "same resource names");
   const changed = changedNames(before.inputs, after.inputs);
   assert.ok(changed.length > 0);
   // Its address is also its cluster address here: the token is refreshed for the re-join.
-  assert.ok(changed.every((n) => n.startsWith("worker2-") || n === "join-token"), `changed: ${changed.join(", ")}`);
+  assert.ok(
+    changed.every((n) => n.startsWith("worker2-") || n === "join-token"),
+    `changed: ${changed.join(", ")}`,
+  );
   assert.ok(changed.includes("worker2-kubeadm-join"), "the join (its triggers carry the address) changes");
-  assert.deepEqual(changed.filter((n) => /^(lb|cp)\d/.test(n)), [], "no load-balancer or control-plane resource changes");
+  assert.deepEqual(
+    changed.filter((n) => /^(lb|cp)\d/.test(n)),
+    [],
+    "no load-balancer or control-plane resource changes",
+  );
 });
 
 test("removing a worker from the middle renames nothing: the others keep their names, inputs and waits", async () => {
   const before = await snapshot({ workers: three });
   const after = await snapshot({ workers: three.filter((w) => w.name !== "worker2") });
   const gone = [...before.inputs.keys()].filter((k) => !after.inputs.has(k)).sort();
-  assert.deepEqual(gone, ["worker2-delete-node", "worker2-drain-node", "worker2-kubeadm-join", "worker2-prepare-node", "worker2-wait-ssh"]);
-  assert.deepEqual([...after.inputs.keys()].filter((k) => !before.inputs.has(k)), [], "nothing new");
-  assert.deepEqual(changedNames(before.inputs, after.inputs), ["join-token", "verify"], "only the token's triggers and verify's node list change");
+  assert.deepEqual(gone, [
+    "worker2-delete-node",
+    "worker2-drain-node",
+    "worker2-kubeadm-join",
+    "worker2-prepare-node",
+    "worker2-wait-ssh",
+  ]);
+  assert.deepEqual(
+    [...after.inputs.keys()].filter((k) => !before.inputs.has(k)),
+    [],
+    "nothing new",
+  );
+  assert.deepEqual(
+    changedNames(before.inputs, after.inputs),
+    ["join-token", "verify"],
+    "only the token's triggers and verify's node list change",
+  );
   for (const name of after.deps.keys()) {
-    if (name.startsWith("worker3-") || name.startsWith("worker1-")) assert.deepEqual(after.deps.get(name), before.deps.get(name), name);
+    if (name.startsWith("worker3-") || name.startsWith("worker1-"))
+      assert.deepEqual(after.deps.get(name), before.deps.get(name), name);
   }
 });
 
 test("removing a control plane from the middle keeps every other name; the next one waits for the one before", async () => {
   const before = await snapshot({ controlPlanes: hosts("cp", 5, "192.168.1", 101) });
-  const after = await snapshot({ controlPlanes: hosts("cp", 5, "192.168.1", 101).filter((h) => h.name !== "cp3").concat({ name: "cp6", address: "192.168.1.106" }) });
+  const after = await snapshot({
+    controlPlanes: hosts("cp", 5, "192.168.1", 101)
+      .filter((h) => h.name !== "cp3")
+      .concat({ name: "cp6", address: "192.168.1.106" }),
+  });
   const gone = [...before.inputs.keys()].filter((k) => !after.inputs.has(k)).sort();
   const own = ["delete-node", "drain-node", "join-material", "kubeadm-join", "prepare-node", "wait-ssh"];
-  assert.deepEqual(gone.filter((n) => !/cert-renewal|etcd-snapshot/.test(n)), own.map((p) => `cp3-${p}`));
+  assert.deepEqual(
+    gone.filter((n) => !/cert-renewal|etcd-snapshot/.test(n)),
+    own.map((p) => `cp3-${p}`),
+  );
   assert.ok(after.deps.get("cp4-join-material")?.includes("cp2-kubeadm-join"));
-  for (const name of ["worker1-kubeadm-join", "worker2-join-material", "cp4-wait-ssh", "cp5-prepare-node", "cp2-kubeadm-join"]) {
+  for (const name of [
+    "worker1-kubeadm-join",
+    "worker2-join-material",
+    "cp4-wait-ssh",
+    "cp5-prepare-node",
+    "cp2-kubeadm-join",
+  ]) {
     assert.equal(after.inputs.get(name), before.inputs.get(name), name);
   }
 });

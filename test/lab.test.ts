@@ -25,14 +25,21 @@ const have = (cmd: string): boolean => spawnSync("sh", ["-c", `command -v ${cmd}
 function boundsOf(controlPlanes: number, config: Record<string, unknown> = {}): LabBounds {
   const t = buildTopology(controlPlanes, config);
   const steps = [...loadBalancerSteps(t.spec).values()];
-  return labBounds(renderedTimers(listedFile(steps[0], "haproxy.cfg").content, steps.map((s) => listedFile(s, "keepalived.conf").content)));
+  return labBounds(
+    renderedTimers(
+      listedFile(steps[0], "haproxy.cfg").content,
+      steps.map((s) => listedFile(s, "keepalived.conf").content),
+    ),
+  );
 }
 
 /** Why the lab cannot run here, or undefined when it can. */
 function cannotRun(): string | undefined {
-  if (process.getuid?.() !== 0) return "the HA lab needs root (network namespaces, keepalived): run `sudo npm run lab` or the tests as root";
+  if (process.getuid?.() !== 0)
+    return "the HA lab needs root (network namespaces, keepalived): run `sudo npm run lab` or the tests as root";
   const missing = REQUIRED_COMMANDS.filter((c) => !have(c));
-  if (missing.length > 0) return `the HA lab needs ${missing.join(", ")} (apt-get install iproute2 haproxy keepalived etcd-server etcd-client openssl)`;
+  if (missing.length > 0)
+    return `the HA lab needs ${missing.join(", ")} (apt-get install iproute2 haproxy keepalived etcd-server etcd-client openssl)`;
   return undefined;
 }
 
@@ -56,7 +63,8 @@ test("lab topology: namespaces prefixed, every address in 198.18.0.0/15, spec fr
 test("lab roles are the program's roles plus the lab-only client", () => {
   const t = buildTopology(3);
   assert.deepEqual([...new Set(allHosts(t).map((h) => h.role))], ["loadBalancer", "controlPlane", "client"]);
-  for (const h of [...t.lbs, ...t.cps]) assert.equal([...t.spec.loadBalancers, ...t.spec.controlPlanes].find((s) => s.name === h.name)?.role, h.role);
+  for (const h of [...t.lbs, ...t.cps])
+    assert.equal([...t.spec.loadBalancers, ...t.spec.controlPlanes].find((s) => s.name === h.name)?.role, h.role);
 });
 
 test("lab takes the LB files from the plan's load-balancer step: no secret on stdin, the interface left to the step", () => {
@@ -70,8 +78,14 @@ test("lab takes the LB files from the plan's load-balancer step: no secret on st
     const conf = listedFile(step, "keepalived.conf").content;
     assert.doesNotMatch(conf, /auth_pass/);
     assert.match(conf, new RegExp(`^ {4}interface ${INTERFACE_PLACEHOLDER}$`, "m"));
-    assert.ok((step.script ?? "").includes(listedFile(step, "haproxy.cfg").content.split("\n")[0]), "the script carries the listed haproxy.cfg");
-    assert.ok(step.files.some((f) => f.path === keepalivedValue(conf, "script")), "the tracked check script is among the step's files");
+    assert.ok(
+      (step.script ?? "").includes(listedFile(step, "haproxy.cfg").content.split("\n")[0]),
+      "the script carries the listed haproxy.cfg",
+    );
+    assert.ok(
+      step.files.some((f) => f.path === keepalivedValue(conf, "script")),
+      "the tracked check script is among the step's files",
+    );
   }
   const conf = (name: string): string => {
     const step = steps.get(name);
@@ -87,15 +101,24 @@ test("the lab accepts an installed file only when it is the listing with its pla
   const listed = "a\n    interface @IF@\n    x dev @IF@\nb\n";
   assert.equal(filledLines("k.conf", listed, "a\n    interface eth0\n    x dev eth0\nb\n", { "@IF@": "eth0" }), 2);
   assert.equal(filledLines("h.cfg", "x\n", "x\n", { "@IF@": "eth0" }), 0);
-  assert.throws(() => filledLines("k.conf", listed, "a\n    interface eth0\n    x dev eth0\nc\n", { "@IF@": "eth0" }), /line 4: .*beyond its placeholders/);
-  assert.throws(() => filledLines("k.conf", listed, "a\n    interface eth1\n    x dev eth1\nb\n", { "@IF@": "eth0" }), /line 2/);
+  assert.throws(
+    () => filledLines("k.conf", listed, "a\n    interface eth0\n    x dev eth0\nc\n", { "@IF@": "eth0" }),
+    /line 4: .*beyond its placeholders/,
+  );
+  assert.throws(
+    () => filledLines("k.conf", listed, "a\n    interface eth1\n    x dev eth1\nb\n", { "@IF@": "eth0" }),
+    /line 2/,
+  );
   assert.throws(() => filledLines("k.conf", listed, "a\n", { "@IF@": "eth0" }), /beyond its placeholders/);
 });
 
 test("the lab's one change to keepalived.conf: each LB follows its own HAProxy process", () => {
   const [lb1] = buildTopology(3).lbs;
   const conf = "vrrp_track_process chk_haproxy {\n    process haproxy\n    quorum 1\n}\n";
-  assert.equal(labKeepalivedConf(conf, lb1), `vrrp_track_process chk_haproxy {\n    process ${labHaproxyName(lb1)}\n    quorum 1\n}\n`);
+  assert.equal(
+    labKeepalivedConf(conf, lb1),
+    `vrrp_track_process chk_haproxy {\n    process ${labHaproxyName(lb1)}\n    quorum 1\n}\n`,
+  );
   assert.ok(labHaproxyName(lb1).length <= 15, "a process name (comm) has at most 15 characters");
   assert.throws(() => labKeepalivedConf("vrrp_instance x {\n}\n", lb1), /0 "process haproxy" lines/);
   assert.throws(() => labKeepalivedConf(conf + conf, lb1), /2 "process haproxy" lines/);
@@ -110,34 +133,52 @@ test("lab bounds are computed from the rendered HAProxy and keepalived timers", 
   // Today's rendering: inter 1s fastinter 500ms fall 2 rise 2, timeout connect 1s, check 2s, VRRPv3 advert_int 0.3, priorities 101/100.
   const b = boundsOf(3);
   assert.equal(b.markDownMs, 1_800, "refused: inter 1 s + 1 x fastinter 0.5 s + 0.3 s");
-  assert.equal(b.markDownSilentMs, 3_800, "silent: max(inter 1 + connect 1, check 2) + 1 x (fastinter 0.5 + connect 1) + 0.3 s");
+  assert.equal(
+    b.markDownSilentMs,
+    3_800,
+    "silent: max(inter 1 + connect 1, check 2) + 1 x (fastinter 0.5 + connect 1) + 0.3 s",
+  );
   assert.equal(Math.round(b.vipGracefulMs), 433, "skew 156/256 x 0.3 s + 0.25 s");
   assert.equal(b.vipProcessMs, b.vipGracefulMs, "a lost HAProxy process sends priority 0, as a stop does");
   assert.equal(Math.round(b.vipHardMs), 1_333, "3 x 0.3 s + skew + 0.25 s");
   assert.equal(b.recoveryMs, 12_500, "start 5 s + election 4 s + inter 1 s + fastinter 0.5 s + attempt 2 s");
   assert.equal(b.idleMs, 25_000, "timeout client/server 20 s + 5 s");
   // With the defaults the bounds keep the product's promises (issue 12).
-  assert.ok(b.vipHardMs < PROMISE.vipHardMs && b.vipGracefulMs < PROMISE.vipGracefulMs && b.vipProcessMs < PROMISE.vipProcessMs);
+  assert.ok(
+    b.vipHardMs < PROMISE.vipHardMs && b.vipGracefulMs < PROMISE.vipGracefulMs && b.vipProcessMs < PROMISE.vipProcessMs,
+  );
   assert.ok(b.markDownSilentMs < PROMISE.markDownSilentMs);
   // A slower advert interval moves the VIP bounds with it; HAProxy's bounds stay.
   const slow = boundsOf(3, { "kubeadm-ha:vrrpAdvertInterval": 2 });
   assert.equal(Math.round(slow.vipGracefulMs), 1_469);
   assert.equal(Math.round(slow.vipHardMs), 7_469);
   assert.equal(slow.markDownMs, 1_800);
-  const cfg = "defaults\n    timeout client 30s\n    timeout server 20s\n    timeout connect 5s\n    timeout tunnel 1h\nbackend b\n    default-server inter 3s fall 3 rise 2\n";
+  const cfg =
+    "defaults\n    timeout client 30s\n    timeout server 20s\n    timeout connect 5s\n    timeout tunnel 1h\nbackend b\n    default-server inter 3s fall 3 rise 2\n";
   const t = renderedTimers(cfg, ["advert_int 1\npriority 101\n", "advert_int 1\npriority 100\n"]);
   assert.equal(labBounds(t).markDownMs, 9_300, "no fastinter: inter 3 s + 2 x 3 s + 0.3 s");
-  assert.equal(labBounds(t).markDownSilentMs, 18_300, "no timeout check: inter bounds each check: (3 + 3) + 2 x (3 + 3) + 0.3 s");
+  assert.equal(
+    labBounds(t).markDownSilentMs,
+    18_300,
+    "no timeout check: inter bounds each check: (3 + 3) + 2 x (3 + 3) + 0.3 s",
+  );
   assert.equal(labBounds(t).idleMs, 35_000, "the larger of client and server timeout + 5 s");
   assert.throws(() => renderedTimers(cfg, ["advert_int 1\n", "advert_int 2\n"]), /different intervals/);
-  assert.throws(() => renderedTimers(cfg, ["vrrp_version 3\nadvert_int 1\n", "advert_int 1\n"]), /different VRRP versions/);
+  assert.throws(
+    () => renderedTimers(cfg, ["vrrp_version 3\nadvert_int 1\n", "advert_int 1\n"]),
+    /different VRRP versions/,
+  );
   assert.throws(() => labBounds(renderedTimers(cfg, ["advert_int 0.5\n", "advert_int 0.5\n"])), /needs VRRPv3/);
 });
 
 test("the lab lock knows every lab entry point as alive, so one run never takes over (and cleans up) another's", () => {
   const cmdline = (...argv: string[]): string => argv.map((a) => `${a}\u0000`).join("");
   assert.equal(isLabCommandLine(cmdline("node", "--import", "tsx", "lab/run.ts", "--control-planes", "5")), true);
-  assert.equal(isLabCommandLine(cmdline("/usr/bin/node", "--import", "tsx", "/work/main/lab/etcd-restore/run.ts")), true, "the etcd restore drill shares the lock and the kha-lab- namespaces");
+  assert.equal(
+    isLabCommandLine(cmdline("/usr/bin/node", "--import", "tsx", "/work/main/lab/etcd-restore/run.ts")),
+    true,
+    "the etcd restore drill shares the lock and the kha-lab- namespaces",
+  );
   assert.equal(isLabCommandLine(cmdline("node", "--test", "test/lab.test.ts")), false);
   assert.equal(isLabCommandLine(cmdline("vim", "mylab/run.ts")), false);
 });
@@ -154,10 +195,22 @@ test("lab arguments: odd --control-planes from 3 to 7 only, --masters an alias",
 });
 
 test("lab failure analysis excuses only requests open at the fault", () => {
-  const rec = (seq: number, start: number, end: number, ok: boolean): RequestRecord => ({ seq, kind: "write", start, end, ok });
+  const rec = (seq: number, start: number, end: number, ok: boolean): RequestRecord => ({
+    seq,
+    kind: "write",
+    start,
+    end,
+    ok,
+  });
   const records = [rec(0, 0, 10, true), rec(1, 90, 120, false), rec(2, 130, 140, false), rec(3, 150, 160, true)];
-  assert.deepEqual(failuresOutside(records, 100, 100).map((r) => r.seq), [2]);
-  assert.deepEqual(failuresOutside(records, 100, 135).map((r) => r.seq), []);
+  assert.deepEqual(
+    failuresOutside(records, 100, 100).map((r) => r.seq),
+    [2],
+  );
+  assert.deepEqual(
+    failuresOutside(records, 100, 135).map((r) => r.seq),
+    [],
+  );
   const s = summarize(records);
   assert.equal(s.failed, 2);
   assert.equal(s.ok, 2);
@@ -166,7 +219,13 @@ test("lab failure analysis excuses only requests open at the fault", () => {
 test("lab table shows every check with PASS or FAIL", () => {
   const checks: Check[] = [
     { drill: "1 steady state", expectation: "all succeed", measured: "10 sent, 0 failed", pass: true, figures: {} },
-    { drill: "3 graceful LB stop", expectation: "VIP < 1000 ms", measured: "VIP moved in 1500 ms", pass: false, figures: {} },
+    {
+      drill: "3 graceful LB stop",
+      expectation: "VIP < 1000 ms",
+      measured: "VIP moved in 1500 ms",
+      pass: false,
+      figures: {},
+    },
   ];
   const table = renderTable(checks);
   assert.match(table, /1 steady state .*PASS/);
@@ -178,33 +237,61 @@ for (const controlPlanes of [3, 5]) {
   test(`HA lab with ${controlPlanes} control planes: every drill within its bound`, { timeout: 6 * 60_000 }, (t) => {
     const why = cannotRun();
     if (why) {
-      if (process.env.KUBEADM_HA_REQUIRE_LAB === "1") assert.fail(`KUBEADM_HA_REQUIRE_LAB=1 but the lab cannot run: ${why}`);
+      if (process.env.KUBEADM_HA_REQUIRE_LAB === "1")
+        assert.fail(`KUBEADM_HA_REQUIRE_LAB=1 but the lab cannot run: ${why}`);
       t.skip(why);
       return;
     }
     const dir = mkdtempSync(join(tmpdir(), "kubeadm-ha-lab-test-"));
     const reportPath = join(dir, "lab-report.json");
     try {
-      const r = spawnSync(process.execPath, ["--import", "tsx", "lab/run.ts", "--control-planes", String(controlPlanes), "--report", reportPath], {
-        cwd: ROOT, encoding: "utf8", timeout: 5 * 60_000, maxBuffer: 64 * 1024 * 1024,
-      });
+      const r = spawnSync(
+        process.execPath,
+        ["--import", "tsx", "lab/run.ts", "--control-planes", String(controlPlanes), "--report", reportPath],
+        {
+          cwd: ROOT,
+          encoding: "utf8",
+          timeout: 5 * 60_000,
+          maxBuffer: 64 * 1024 * 1024,
+        },
+      );
       const output = `${r.stdout}${r.stderr}`;
       // The failed rows first: the table is long, and its tail may not hold them.
-      const failedRows = existsSync(reportPath) ? (JSON.parse(readFileSync(reportPath, "utf8")) as LabReport).checks.filter((c) => !c.pass).map((c) => `${c.drill}: ${c.measured}`) : [];
-      assert.equal(r.status, 0, `lab exited ${r.status ?? r.signal}; failed: ${failedRows.join(" | ") || "see below"}\n${output.slice(-6000)}`);
+      const failedRows = existsSync(reportPath)
+        ? (JSON.parse(readFileSync(reportPath, "utf8")) as LabReport).checks
+            .filter((c) => !c.pass)
+            .map((c) => `${c.drill}: ${c.measured}`)
+        : [];
+      assert.equal(
+        r.status,
+        0,
+        `lab exited ${r.status ?? r.signal}; failed: ${failedRows.join(" | ") || "see below"}\n${output.slice(-6000)}`,
+      );
       const report = JSON.parse(readFileSync(reportPath, "utf8")) as LabReport;
       assert.equal(report.controlPlanes, controlPlanes);
       const failed = report.checks.filter((c) => !c.pass);
-      assert.deepEqual(failed.map((c) => `${c.drill}: ${c.measured}`), []);
+      assert.deepEqual(
+        failed.map((c) => `${c.drill}: ${c.measured}`),
+        [],
+      );
       assert.equal(report.pass, true);
-      for (const n of ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]) assert.ok(report.checks.some((c) => c.drill.startsWith(`${n} `)), `drill ${n} missing`);
+      for (const n of ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"])
+        assert.ok(
+          report.checks.some((c) => c.drill.startsWith(`${n} `)),
+          `drill ${n} missing`,
+        );
 
       const bounds = boundsOf(controlPlanes);
-      const figure = (drill: string, key: string): unknown => report.checks.find((c) => c.drill.startsWith(drill) && key in c.figures)?.figures[key];
+      const figure = (drill: string, key: string): unknown =>
+        report.checks.find((c) => c.drill.startsWith(drill) && key in c.figures)?.figures[key];
       assert.ok(Number(figure("1 ", "sent")) > 100, "the steady loop sent requests");
       assert.equal(figure("1 ", "failed"), 0);
       assert.equal(figure("0 ", "installedBy"), "load-balancer step script, in the step sandbox");
-      assert.equal(figure("0 ", "vipInterface"), "eth0", "the step's shell code found the interface (vipInterface auto)");
+      assert.equal(
+        figure("0 ", "vipInterface"),
+        "eth0",
+        "the step's shell code found the interface (vipInterface auto)",
+      );
       assert.equal(figure("0 ", "processEventsConfirmed"), 2, "keepalived receives process events on both LBs");
       assert.equal(figure("1 steady state: VRRP", "vrrpTransitions"), 0, "no false failover");
       assert.ok(Number(figure("3 ", "vipMovedMs")) < bounds.vipGracefulMs);
@@ -219,7 +306,10 @@ for (const controlPlanes of [3, 5]) {
       assert.equal(figure("6 ", "lost"), 0);
       if (controlPlanes === 5) {
         const second = report.checks.find((c) => c.drill.includes("(2 of 5 down)") && "writesAfterKill" in c.figures);
-        assert.ok(second && Number(second.figures.writesAfterKill) > 0, "writes go on with two of five control planes lost");
+        assert.ok(
+          second && Number(second.figures.writesAfterKill) > 0,
+          "writes go on with two of five control planes lost",
+        );
       }
       assert.ok(report.durationMs < 180_000, `lab took ${report.durationMs} ms (budget 3 minutes)`);
     } finally {

@@ -35,19 +35,32 @@ function filesUnder(dir: string): string[] {
 
 /** `file:line: what` for each kill-by-name in `text`. */
 function killsByName(file: string, text: string): string[] {
-  return text.split("\n").flatMap((line, i) =>
-    KILL_BY_NAME.filter((k) => k.pattern.test(line)).map((k) => `${file}:${i + 1}: ${k.what}: ${line.trim()}`));
+  return text
+    .split("\n")
+    .flatMap((line, i) =>
+      KILL_BY_NAME.filter((k) => k.pattern.test(line)).map((k) => `${file}:${i + 1}: ${k.what}: ${line.trim()}`),
+    );
 }
 
 test("the matcher catches each way of killing by name and passes pid-based kills", () => {
   const bad = [
-    `${w("p", "kill")} -x haproxy`, `${w("kill", "all")} keepalived`, `kill $(${w("pid", "of")} etcd)`,
-    `kill -9 $(${w("p", "grep")} -f lab/run.ts)`, w("kill $", "(ps -eo pid,comm | awk '/etcd/{print $1}')"),
-    `ps aux | grep etcd | awk '{print $2}' | ${w("xa", "rgs")} -r kill`, `${w("fu", "ser")} -k 6443/tcp`,
+    `${w("p", "kill")} -x haproxy`,
+    `${w("kill", "all")} keepalived`,
+    `kill $(${w("pid", "of")} etcd)`,
+    `kill -9 $(${w("p", "grep")} -f lab/run.ts)`,
+    w("kill $", "(ps -eo pid,comm | awk '/etcd/{print $1}')"),
+    `ps aux | grep etcd | awk '{print $2}' | ${w("xa", "rgs")} -r kill`,
+    `${w("fu", "ser")} -k 6443/tcp`,
     `runSync("${w("p", "kill")}", ["-x", "etcd"])`,
   ];
   for (const line of bad) assert.notDeepEqual(killsByName("x", line), [], line);
-  const fine = ["kill -- -$(cat JOB/pid)", "process.kill(-pid, sig)", "ip netns pids kha-lab-cp1", "systemctl stop haproxy", "service etcd stop"];
+  const fine = [
+    "kill -- -$(cat JOB/pid)",
+    "process.kill(-pid, sig)",
+    "ip netns pids kha-lab-cp1",
+    "systemctl stop haproxy",
+    "service etcd stop",
+  ];
   for (const line of fine) assert.deepEqual(killsByName("x", line), [], line);
 });
 
@@ -68,8 +81,14 @@ function functionBody(source: string, name: string): string {
 
 test("the lab signals only processes it started or that run in its own namespaces", () => {
   const labFiles = filesUnder(join(ROOT, "lab"));
-  const sends = labFiles.filter((f) => f.endsWith(".ts")).flatMap((f) => readFileSync(f, "utf8").split("\n")
-    .filter((l) => /\.kill\(|["'`]kill["'`]/.test(l)).map((l) => `${relative(ROOT, f)}: ${l.trim()}`));
+  const sends = labFiles
+    .filter((f) => f.endsWith(".ts"))
+    .flatMap((f) =>
+      readFileSync(f, "utf8")
+        .split("\n")
+        .filter((l) => /\.kill\(|["'`]kill["'`]/.test(l))
+        .map((l) => `${relative(ROOT, f)}: ${l.trim()}`),
+    );
   // Exactly these: a daemon's process group (pid of the child it spawned), and pids found in a lab namespace.
   assert.deepEqual(sends.sort(), [
     "lab/lib/daemon.ts: process.kill(-pid, sig);",
@@ -77,10 +96,17 @@ test("the lab signals only processes it started or that run in its own namespace
     "lab/net/netns.ts: process.kill(pid, signal);",
   ]);
   const daemon = readFileSync(join(ROOT, "lab", "lib", "daemon.ts"), "utf8");
-  assert.match(functionBody(daemon, "startDaemon"), /const argv = inNs\(o\.ns, o\.argv\);[\s\S]*const pid = child\.pid;/, "a daemon's pid is the child the lab spawned in a lab namespace");
+  assert.match(
+    functionBody(daemon, "startDaemon"),
+    /const argv = inNs\(o\.ns, o\.argv\);[\s\S]*const pid = child\.pid;/,
+    "a daemon's pid is the child the lab spawned in a lab namespace",
+  );
   const netns = readFileSync(join(ROOT, "lab", "net", "netns.ts"), "utf8");
   assert.match(functionBody(netns, "signalNamespace"), /const pids = pidsIn\(ns\);/, "pids come from the namespace");
-  assert.match(functionBody(netns, "pidsIn"), /assertLabNs\(ns\);\n\s+const r = runSync\("ip", \["netns", "pids", ns\]\);/);
+  assert.match(
+    functionBody(netns, "pidsIn"),
+    /assertLabNs\(ns\);\n\s+const r = runSync\("ip", \["netns", "pids", ns\]\);/,
+  );
   assert.match(functionBody(netns, "assertLabNs"), /ns\.startsWith\(NS_PREFIX\)/);
   assert.equal(NS_PREFIX, "kha-lab-");
   const shell = labFiles.filter((f) => f.endsWith(".sh")).filter((f) => /\bkill\b/.test(readFileSync(f, "utf8")));
@@ -98,10 +124,13 @@ function fakeTools(dir: string): { bin: string; log: string } {
   };
   fake("dpkg-query", "exit 1"); // every package missing
   // apt-get records what policy-rc.d answers while it runs; FAKE_APT=fail|slow change its end.
-  fake("apt-get", `"$KUBEADM_HA_POLICY_RC_D" haproxy start; echo "policy-rc.d answers $?" >>"${log}"
+  fake(
+    "apt-get",
+    `"$KUBEADM_HA_POLICY_RC_D" haproxy start; echo "policy-rc.d answers $?" >>"${log}"
 [ "$FAKE_APT" = slow ] && sleep 2
 [ "$FAKE_APT" = fail ] && [ "$1" = install ] && exit 100
-exit 0`);
+exit 0`,
+  );
   fake("npm", "exit 0");
   fake("systemctl", "exit 0"); // is-active: running
   fake("service", "exit 0"); // status: running
@@ -109,13 +138,27 @@ exit 0`);
 }
 
 /** Runs .ci/run with the fakes first on PATH and policy-rc.d at `policy`. */
-function runCi(dir: string, policy: string, env: Record<string, string> = {}, timeoutMs?: number): { status: number | null; log: string[] } {
+function runCi(
+  dir: string,
+  policy: string,
+  env: Record<string, string> = {},
+  timeoutMs?: number,
+): { status: number | null; log: string[] } {
   const { bin, log } = fakeTools(dir);
   const r = spawnSync("bash", [join(ROOT, ".ci", "run")], {
-    encoding: "utf8", timeout: timeoutMs, killSignal: "SIGTERM",
+    encoding: "utf8",
+    timeout: timeoutMs,
+    killSignal: "SIGTERM",
     env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, KUBEADM_HA_POLICY_RC_D: policy, ...env },
   });
-  return { status: r.status ?? (r.signal === "SIGTERM" ? 143 : null), log: existsSync(log) ? readFileSync(log, "utf8").split("\n").filter((l) => l) : [] };
+  return {
+    status: r.status ?? (r.signal === "SIGTERM" ? 143 : null),
+    log: existsSync(log)
+      ? readFileSync(log, "utf8")
+          .split("\n")
+          .filter((l) => l)
+      : [],
+  };
 }
 
 const tempDir = tempDirs("kubeadm-ha-ci-run-");
@@ -127,15 +170,29 @@ test(".ci/run holds services with policy-rc.d during apt-get install only, and s
   const r = runCi(dir, policy);
   assert.equal(r.status, 0, r.log.join("\n"));
   const apt = r.log.filter((l) => l.startsWith("apt-get"));
-  assert.deepEqual(apt.map((l) => l.split(" ")[1]), ["update", "install"]);
-  assert.deepEqual(r.log.filter((l) => l.startsWith("policy-rc.d")), ["policy-rc.d answers 101", "policy-rc.d answers 101"]);
+  assert.deepEqual(
+    apt.map((l) => l.split(" ")[1]),
+    ["update", "install"],
+  );
+  assert.deepEqual(
+    r.log.filter((l) => l.startsWith("policy-rc.d")),
+    ["policy-rc.d answers 101", "policy-rc.d answers 101"],
+  );
   assert.equal(existsSync(policy), false, "policy-rc.d removed after the install");
   // Only the three packaged units, only through systemctl or service, only status checks and stops.
   const managed = r.log.filter((l) => /^(systemctl|service) /.test(l));
-  const manager = existsSync("/run/systemd/system") || ["haproxy", "keepalived", "etcd"].some((u) => existsSync(`/etc/init.d/${u}`));
+  const manager =
+    existsSync("/run/systemd/system") || ["haproxy", "keepalived", "etcd"].some((u) => existsSync(`/etc/init.d/${u}`));
   assert.equal(managed.length > 0, manager, "units are asked about when a service manager knows them");
-  for (const l of managed) assert.match(l, /^(systemctl (is-active --quiet|stop) (haproxy|keepalived|etcd)|service (haproxy|keepalived|etcd) (status|stop))$/);
-  assert.deepEqual(r.log.filter((l) => l.startsWith("npm")), ["npm ci --ignore-scripts --no-audit --no-fund", "npm test"]);
+  for (const l of managed)
+    assert.match(
+      l,
+      /^(systemctl (is-active --quiet|stop) (haproxy|keepalived|etcd)|service (haproxy|keepalived|etcd) (status|stop))$/,
+    );
+  assert.deepEqual(
+    r.log.filter((l) => l.startsWith("npm")),
+    ["npm ci --ignore-scripts --no-audit --no-fund", "npm test"],
+  );
 });
 
 test(".ci/run puts an existing policy-rc.d back, also when apt-get fails or the run is stopped", () => {
@@ -147,8 +204,16 @@ test(".ci/run puts an existing policy-rc.d back, also when apt-get fails or the 
     assert.notEqual(r.status, 0, env.FAKE_APT);
     assert.deepEqual(r.log.filter((l) => l.startsWith("policy-rc.d")).slice(0, 1), ["policy-rc.d answers 101"]);
     assert.equal(readFileSync(policy, "utf8"), OTHER_POLICY, `${env.FAKE_APT}: the previous policy-rc.d is back`);
-    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith("policy-rc.d.")), [], "no saved copy left");
-    assert.deepEqual(r.log.filter((l) => l.startsWith("npm")), [], "tests do not run after a failed install");
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.startsWith("policy-rc.d.")),
+      [],
+      "no saved copy left",
+    );
+    assert.deepEqual(
+      r.log.filter((l) => l.startsWith("npm")),
+      [],
+      "tests do not run after a failed install",
+    );
   }
 });
 
@@ -156,7 +221,9 @@ test(".ci/run undoes the policy-rc.d of a killed run before holding services aga
   const dir = tempDir();
   const policy = join(dir, "policy-rc.d");
   writeFileSync(`${policy}.kubeadm-ha-ci-saved`, OTHER_POLICY, { mode: 0o755 });
-  writeFileSync(policy, "#!/bin/sh\n# kubeadm-ha .ci/run: no service starts during apt-get install\nexit 101\n", { mode: 0o755 });
+  writeFileSync(policy, "#!/bin/sh\n# kubeadm-ha .ci/run: no service starts during apt-get install\nexit 101\n", {
+    mode: 0o755,
+  });
   const r = runCi(dir, policy);
   assert.equal(r.status, 0, r.log.join("\n"));
   assert.equal(readFileSync(policy, "utf8"), OTHER_POLICY);

@@ -13,13 +13,22 @@ test("docs/outputs.md documents exactly the stack outputs, with the secret ones 
   const exported = [...OUTPUTS].sort();
   const rows = [...read("docs", "outputs.md").matchAll(/^\| `(\w+)` \| ([^|]+) \| (\*\*yes\*\*|no) \|/gm)];
   assert.deepEqual(rows.map((r) => r[1]).sort(), exported);
-  const secret = rows.filter((r) => r[3] === "**yes**").map((r) => r[1]).sort();
+  const secret = rows
+    .filter((r) => r[3] === "**yes**")
+    .map((r) => r[1])
+    .sort();
   assert.deepEqual(secret, ["caCertHash", "kubeconfig"]);
 });
 
 test("docs/render.md shows how to diff two renders; the app stack reads only documented outputs", () => {
   const render = read("docs", "render.md");
-  for (const line of ["git stash", "npm run render -- --stack dev --out /tmp/before", "git stash pop", "npm run render -- --stack dev --out /tmp/after", "diff -r /tmp/before /tmp/after"]) {
+  for (const line of [
+    "git stash",
+    "npm run render -- --stack dev --out /tmp/before",
+    "git stash pop",
+    "npm run render -- --stack dev --out /tmp/after",
+    "diff -r /tmp/before /tmp/after",
+  ]) {
     assert.ok(render.includes(line), line);
   }
   const documented = read("docs", "outputs.md");

@@ -41,9 +41,16 @@ function many(prefix: string, count: number, block: number, long = false): { nam
   }));
 }
 /** The dev stack with `cps` control planes and `workers` generated workers (a pod network with room for them). */
-const sized = (cps: number, workers: number, long = false): Plan => buildPlan(buildSpec(exampleWith({
-  controlPlanes: hosts("cp", cps, "192.168.1", 101), workers: many("w", workers, 0, long), podNetworkCidr: "10.128.0.0/12",
-})));
+const sized = (cps: number, workers: number, long = false): Plan =>
+  buildPlan(
+    buildSpec(
+      exampleWith({
+        controlPlanes: hosts("cp", cps, "192.168.1", 101),
+        workers: many("w", workers, 0, long),
+        podNetworkCidr: "10.128.0.0/12",
+      }),
+    ),
+  );
 
 test("step ids are unique, and every step comes after the steps it waits for", () => {
   assert.equal(byId.size, plan.steps.length);
@@ -57,9 +64,27 @@ test("step ids are unique, and every step comes after the steps it waits for", (
 
 test("stack steps are named by their phase alone and run on the admin host, the first control plane", () => {
   const stack = plan.steps.filter((s) => s.scope === "stack").map((s) => s.id);
-  assert.deepEqual(stack, ["wait-vip", "kubeadm-init", "ca-cert-hash", "admin-kubeconfig", "cni", "join-token", "verify"]);
+  assert.deepEqual(stack, [
+    "wait-vip",
+    "kubeadm-init",
+    "ca-cert-hash",
+    "admin-kubeconfig",
+    "cni",
+    "join-token",
+    "verify",
+  ]);
   for (const id of stack) assert.equal(get(plan, id).runsOn, "cp1", id);
-  const reordered = buildPlan(buildSpec(exampleWith({ controlPlanes: [hosts("cp", 3, "192.168.1", 101)[1], hosts("cp", 3, "192.168.1", 101)[0], hosts("cp", 3, "192.168.1", 101)[2]] })));
+  const reordered = buildPlan(
+    buildSpec(
+      exampleWith({
+        controlPlanes: [
+          hosts("cp", 3, "192.168.1", 101)[1],
+          hosts("cp", 3, "192.168.1", 101)[0],
+          hosts("cp", 3, "192.168.1", 101)[2],
+        ],
+      }),
+    ),
+  );
   for (const id of stack) assert.equal(get(reordered, id).runsOn, "cp2", id);
 });
 
@@ -68,7 +93,10 @@ test("kubeadm init is protected, has no delete script and no triggers; every con
   assert.equal(init.protect, true);
   assert.equal(init.deleteScript, undefined);
   assert.deepEqual(init.replaceOn, []);
-  assert.deepEqual(plan.steps.filter((s) => s.protect).map((s) => s.id), ["kubeadm-init"]);
+  assert.deepEqual(
+    plan.steps.filter((s) => s.protect).map((s) => s.id),
+    ["kubeadm-init"],
+  );
   for (const node of ["cp1", "cp2", "cp3", "worker1", "worker2"]) {
     const join = get(plan, `${node}-kubeadm-join`);
     assert.equal(join.runsOn, node);
@@ -77,7 +105,10 @@ test("kubeadm init is protected, has no delete script and no triggers; every con
     assert.equal(join.dialAttempts, 4, `${node}: a host gone for good fails its removal in about a minute`);
   }
   // No stack step ever resets a node: none has a delete script.
-  assert.deepEqual(plan.steps.filter((s) => s.scope === "stack" && s.deleteScript !== undefined).map((s) => s.id), []);
+  assert.deepEqual(
+    plan.steps.filter((s) => s.scope === "stack" && s.deleteScript !== undefined).map((s) => s.id),
+    [],
+  );
 });
 
 test("the bring-up order: gates, prep and LBs in parallel; init after the VIP; one token refresh; joins after init", () => {
@@ -88,16 +119,21 @@ test("the bring-up order: gates, prep and LBs in parallel; init after the VIP; o
   assert.equal(plan.steps.filter((s) => s.phase === "join-token").length, 1);
   for (const node of ["cp1", "cp2", "cp3", "worker1", "worker2"]) {
     const before = ancestors(plan, `${node}-kubeadm-join`);
-    for (const id of ["kubeadm-init", `${node}-prepare-node`, "join-token", "ca-cert-hash"]) assert.ok(before.has(id), `${node} after ${id}`);
+    for (const id of ["kubeadm-init", `${node}-prepare-node`, "join-token", "ca-cert-hash"])
+      assert.ok(before.has(id), `${node} after ${id}`);
   }
-  for (const cp of ["cp1", "cp2", "cp3"]) assert.ok(get(plan, `${cp}-kubeadm-join`).after.includes(`${cp}-join-material`), cp);
+  for (const cp of ["cp1", "cp2", "cp3"])
+    assert.ok(get(plan, `${cp}-kubeadm-join`).after.includes(`${cp}-join-material`), cp);
 });
 
 test("control planes join one at a time, the admin host last (its certificates come from the one before it)", () => {
   assert.deepEqual(get(plan, "cp2-join-material").after, ["kubeadm-init"]);
   assert.deepEqual(get(plan, "cp3-join-material").after, ["cp2-kubeadm-join"]);
   assert.deepEqual(get(plan, "cp1-join-material").after, ["cp3-kubeadm-join"]);
-  assert.deepEqual(["cp2", "cp3", "cp1"].map((cp) => get(plan, `${cp}-join-material`).runsOn), ["cp1", "cp1", "cp2"]);
+  assert.deepEqual(
+    ["cp2", "cp3", "cp1"].map((cp) => get(plan, `${cp}-join-material`).runsOn),
+    ["cp1", "cp1", "cp2"],
+  );
   assert.ok(!ancestors(plan, "cp2-kubeadm-join").has("cp3-kubeadm-join"));
 });
 
@@ -106,13 +142,24 @@ test("workers join in parallel: no worker waits for another worker or for a join
     const before = [...ancestors(plan, `${w}-kubeadm-join`)].filter((id) => get(plan, id).script !== undefined);
     const other = w === "worker1" ? "worker2" : "worker1";
     assert.ok(!before.some((id) => id.startsWith(`${other}-`)), `${w} waits for ${other}`);
-    assert.ok(!before.some((id) => /^cp[23]-/.test(id) && !id.endsWith("-prepare-node") && !id.endsWith("-wait-ssh")), `${w} waits for a joining control plane`);
+    assert.ok(
+      !before.some((id) => /^cp[23]-/.test(id) && !id.endsWith("-prepare-node") && !id.endsWith("-wait-ssh")),
+      `${w} waits for a joining control plane`,
+    );
   }
 });
 
 test("verify comes after the CNI and every join; its node names travel on stdin, not in the command", () => {
   const before = ancestors(plan, "verify");
-  for (const id of ["cni", "cp1-kubeadm-join", "cp2-kubeadm-join", "cp3-kubeadm-join", "worker1-kubeadm-join", "worker2-kubeadm-join"]) assert.ok(before.has(id), id);
+  for (const id of [
+    "cni",
+    "cp1-kubeadm-join",
+    "cp2-kubeadm-join",
+    "cp3-kubeadm-join",
+    "worker1-kubeadm-join",
+    "worker2-kubeadm-join",
+  ])
+    assert.ok(before.has(id), id);
   const verify = get(plan, "verify");
   assert.equal(verify.stdinData, "cp1\ncp2\ncp3\nworker1\nworker2\n");
   assert.doesNotMatch(verify.script ?? "", /worker2/);
@@ -152,7 +199,9 @@ test("busiest host: bring-up commands stay flat in workers, removal steps run no
 test("no command approaches the 128 KiB limit of one argument, at 3+2000 with 63-character names", () => {
   const p = sized(3, 2000, true);
   let largest = 0;
-  for (const s of p.steps) for (const text of [s.script, s.deleteScript]) if (text) largest = Math.max(largest, Buffer.byteLength(sudoWrap(text, s.id)));
+  for (const s of p.steps)
+    for (const text of [s.script, s.deleteScript])
+      if (text) largest = Math.max(largest, Buffer.byteLength(sudoWrap(text, s.id)));
   assert.ok(largest < 32 * 1024, `largest command: ${largest} bytes`);
   assert.equal(get(p, "verify").stdinData?.split("\n").length, 2003 + 1);
 });
@@ -168,12 +217,21 @@ test("removal: drain first, then the node's own reset, then forget; on a control
   assert.match(forget.deleteScript ?? "", /kubectl delete node "\$NODE_NAME"/);
   // A control plane: the member goes through another member, matched by peer URL.
   assert.match(get(plan, "cp2-drain-node").deleteScript ?? "", /PEER_URL='https:\/\/192\.168\.1\.102:2380'/);
-  assert.match(get(plan, "cp2-drain-node").deleteScript ?? "", /etcd_remove_member "\$PEER_URL" "etcd-\$\{NODE_NAME\}"/);
+  assert.match(
+    get(plan, "cp2-drain-node").deleteScript ?? "",
+    /etcd_remove_member "\$PEER_URL" "etcd-\$\{NODE_NAME\}"/,
+  );
   // The admin host's removal runs on the next control plane, and waits for that one's join, so it goes first.
   assert.equal(get(plan, "cp1-drain-node").runsOn, "cp2");
   assert.ok(get(plan, "cp1-drain-node").after.includes("cp2-kubeadm-join"));
-  assert.ok(get(plan, "cp2-kubeadm-join").after.includes("cp1-delete-node"), "cp2 is reset only after cp1's forget ran on it");
-  assert.ok(get(plan, "cp1-kubeadm-join").after.includes("worker2-delete-node"), "cp1 is reset only after the forgets it runs");
+  assert.ok(
+    get(plan, "cp2-kubeadm-join").after.includes("cp1-delete-node"),
+    "cp2 is reset only after cp1's forget ran on it",
+  );
+  assert.ok(
+    get(plan, "cp1-kubeadm-join").after.includes("worker2-delete-node"),
+    "cp1 is reset only after the forgets it runs",
+  );
 });
 
 test("removal of many workers is bounded on the admin host: drains and forgets run in lanes", () => {
@@ -192,8 +250,15 @@ test("removal of many workers is bounded on the admin host: drains and forgets r
 test("earlier names are kept as aliases, so an upgrade never runs an old delete script on a node that stays", () => {
   const former = new Map(plan.steps.flatMap((s) => s.formerIds.map((f) => [f, s.id] as const)));
   // The resources of the previous layout whose delete script reset, drained or deleted a node.
-  for (const [old, now] of [["cp1-kubeadm-init", "kubeadm-init"], ["cp2-await-node", "cp2-drain-node"], ["worker1-await-node", "worker1-drain-node"],
-    ["worker1-join-material", "worker1-delete-node"], ["cp1-verify", "verify"], ["cp1-ca-cert-hash", "ca-cert-hash"], ["cp1-cni", "cni"]]) {
+  for (const [old, now] of [
+    ["cp1-kubeadm-init", "kubeadm-init"],
+    ["cp2-await-node", "cp2-drain-node"],
+    ["worker1-await-node", "worker1-drain-node"],
+    ["worker1-join-material", "worker1-delete-node"],
+    ["cp1-verify", "verify"],
+    ["cp1-ca-cert-hash", "ca-cert-hash"],
+    ["cp1-cni", "cni"],
+  ]) {
     assert.equal(former.get(old), now, old);
   }
   // Still under their own name: a node's join, a control plane's join material.
@@ -208,8 +273,17 @@ test("join material: certificates for control planes only, one token refresh for
   assert.match(get(plan, "cp2-join-material").script ?? "", /^NODE_ADDRESS='192\.168\.1\.102'$/m);
   assert.ok(!byId.has("worker1-join-material"));
   assert.match(get(plan, "join-token").script ?? "", /^refresh_bootstrap_token$/m);
-  assert.deepEqual(get(plan, "join-token").replaceOn, ["cp1=192.168.1.101", "cp2=192.168.1.102", "cp3=192.168.1.103", "worker1=192.168.1.111", "worker2=192.168.1.112"]);
-  assert.match(get(plan, "cp2-kubeadm-join").script ?? "", /TOKEN_URN='@URN:join-token@'\nMATERIAL_URN='@URN:cp2-join-material@'/);
+  assert.deepEqual(get(plan, "join-token").replaceOn, [
+    "cp1=192.168.1.101",
+    "cp2=192.168.1.102",
+    "cp3=192.168.1.103",
+    "worker1=192.168.1.111",
+    "worker2=192.168.1.112",
+  ]);
+  assert.match(
+    get(plan, "cp2-kubeadm-join").script ?? "",
+    /TOKEN_URN='@URN:join-token@'\nMATERIAL_URN='@URN:cp2-join-material@'/,
+  );
   assert.match(get(plan, "worker1-kubeadm-join").script ?? "", /MATERIAL_URN='none'/);
 });
 
@@ -217,10 +291,17 @@ test("secrets reach scripts only on stdin; stdout of the hash and kubeconfig ste
   assert.deepEqual(get(plan, "kubeadm-init").stdin, ["bootstrapToken", "certificateKey"]);
   assert.deepEqual(get(plan, "cp2-kubeadm-join").stdin, ["bootstrapToken", "caCertHash", "certificateKey"]);
   assert.deepEqual(get(plan, "worker1-kubeadm-join").stdin, ["bootstrapToken", "caCertHash"]);
-  assert.deepEqual(plan.steps.filter((s) => s.secretStdout).map((s) => s.id), ["ca-cert-hash", "admin-kubeconfig"]);
+  assert.deepEqual(
+    plan.steps.filter((s) => s.secretStdout).map((s) => s.id),
+    ["ca-cert-hash", "admin-kubeconfig"],
+  );
   for (const s of plan.steps) {
     for (const text of [s.script, s.deleteScript]) {
-      assert.doesNotMatch(text ?? "", /set -x|--token[= ]|--certificate-key[= ]|--discovery-token-ca-cert-hash|unsafe-skip/, s.id);
+      assert.doesNotMatch(
+        text ?? "",
+        /set -x|--token[= ]|--certificate-key[= ]|--discovery-token-ca-cert-hash|unsafe-skip/,
+        s.id,
+      );
     }
   }
 });
@@ -233,7 +314,11 @@ test("removing a host from the middle renames nothing and changes only the token
   for (const s of full.steps) {
     if (s.host === "w2" || s.id === "join-token" || s.id === "verify") continue;
     if (s.id === "cp1-kubeadm-join") {
-      assert.deepEqual(after.get(s.id)?.after, s.after.filter((a) => a !== "w2-delete-node"), s.id);
+      assert.deepEqual(
+        after.get(s.id)?.after,
+        s.after.filter((a) => a !== "w2-delete-node"),
+        s.id,
+      );
       continue;
     }
     assert.deepEqual(after.get(s.id), s, `${s.id} changed`);
@@ -242,15 +327,27 @@ test("removing a host from the middle renames nothing and changes only the token
 });
 
 test("a template reads plain data on stdin only when its `# stdin-data:` line says so, and then it must be fed", () => {
-  const vars = { ETCD_MODE: "stacked", ETCD_EXPECTED: "https://10.0.0.1:2380", ETCD_QUORUM: 1, CNI_MANAGED: "true", ATTEMPTS: 1 };
+  const vars = {
+    ETCD_MODE: "stacked",
+    ETCD_EXPECTED: "https://10.0.0.1:2380",
+    ETCD_QUORUM: 1,
+    CNI_MANAGED: "true",
+    ATTEMPTS: 1,
+  };
   assert.equal(stepScript("verify", vars, [], "cp1\n").data, "cp1\n");
   assert.throws(() => stepScript("verify", vars), /verify\.sh reads data on stdin, and the step feeds none/);
-  assert.throws(() => stepScript("wait-ssh", {}, [], "x\n"), /wait-ssh\.sh does not read data on stdin, and the step feeds some/);
+  assert.throws(
+    () => stepScript("wait-ssh", {}, [], "x\n"),
+    /wait-ssh\.sh does not read data on stdin, and the step feeds some/,
+  );
 });
 
 test("sudoWrap keeps the script readable and stdin free for secrets", () => {
   const wrapped = sudoWrap("#!/usr/bin/env bash\nset -euo pipefail\necho hi\n", "x-step");
-  assert.equal(wrapped, `sudo -n bash -c "$(cat <<'KUBEADM_HA_SCRIPT'\n#!/usr/bin/env bash\nset -euo pipefail\necho hi\nKUBEADM_HA_SCRIPT\n)" x-step\n`);
+  assert.equal(
+    wrapped,
+    `sudo -n bash -c "$(cat <<'KUBEADM_HA_SCRIPT'\n#!/usr/bin/env bash\nset -euo pipefail\necho hi\nKUBEADM_HA_SCRIPT\n)" x-step\n`,
+  );
   assert.throws(() => sudoWrap("a\nKUBEADM_HA_SCRIPT\nb", "bad"), /heredoc delimiter/);
 });
 
@@ -261,21 +358,52 @@ test("every rendered script, for 1/3/5 control planes, 0/2/50 workers, cni none,
   const unique = new Map<string, string>();
   const add = (p: Plan, label: string): void => {
     for (const s of p.steps) {
-      const texts = [["create", s.script], ["delete", s.deleteScript], ["wrapped", s.script && sudoWrap(s.script, s.id)],
-        ...s.files.filter((f) => f.path.endsWith(".sh")).map((f) => ["file", f.content] as const)] as const;
-      for (const [kind, text] of texts) if (text && !unique.has(text)) unique.set(text, `${label}-${s.id}-${kind}-${unique.size}.sh`);
+      const texts = [
+        ["create", s.script],
+        ["delete", s.deleteScript],
+        ["wrapped", s.script && sudoWrap(s.script, s.id)],
+        ...s.files.filter((f) => f.path.endsWith(".sh")).map((f) => ["file", f.content] as const),
+      ] as const;
+      for (const [kind, text] of texts)
+        if (text && !unique.has(text)) unique.set(text, `${label}-${s.id}-${kind}-${unique.size}.sh`);
     }
   };
   for (const cps of [1, 3, 5]) {
     for (const workers of [0, 2, 50]) {
       const lbs = cps === 1 ? hosts("lb", 1, "192.168.1", 98) : hosts("lb", 2, "192.168.1", 98);
-      add(buildPlan(buildSpec(exampleWith({ controlPlanes: hosts("cp", cps, "192.168.1", 101), workers: hosts("w", workers, "192.168.2", 1), loadBalancers: lbs, vip: "192.168.1.100" }))), `${cps}cp-${workers}w`);
+      add(
+        buildPlan(
+          buildSpec(
+            exampleWith({
+              controlPlanes: hosts("cp", cps, "192.168.1", 101),
+              workers: hosts("w", workers, "192.168.2", 1),
+              loadBalancers: lbs,
+              vip: "192.168.1.100",
+            }),
+          ),
+        ),
+        `${cps}cp-${workers}w`,
+      );
     }
   }
   add(buildPlan(buildSpec(exampleWith({ cni: "none" }))), "cni-none");
-  add(buildPlan(buildSpec(exampleWith({ externalEtcdEndpoints: ["https://10.0.0.20:2379", "https://10.0.0.21:2379", "https://10.0.0.22:2379"] }))), "external");
+  add(
+    buildPlan(
+      buildSpec(
+        exampleWith({
+          externalEtcdEndpoints: ["https://10.0.0.20:2379", "https://10.0.0.21:2379", "https://10.0.0.22:2379"],
+        }),
+      ),
+    ),
+    "external",
+  );
   for (const mode of ["keepalived", "nlb"]) {
-    add(buildPlan(buildSpec({ ...stackConfig("aws-example"), "kubeadm-ha:loadBalancerMode": mode, "kubeadm-ha:cni": "calico" })), `aws-${mode}`);
+    add(
+      buildPlan(
+        buildSpec({ ...stackConfig("aws-example"), "kubeadm-ha:loadBalancerMode": mode, "kubeadm-ha:cni": "calico" }),
+      ),
+      `aws-${mode}`,
+    );
   }
   const files = [...unique.entries()].map(([text, name]) => {
     const path = join(dir, name);

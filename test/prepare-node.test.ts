@@ -11,7 +11,13 @@ import { exampleWith } from "./support/stack";
 const newHost = fakeHosts();
 const DOCKER_KEY = "9DC858229FC7DD38854AE2D88D81803C0EBFCD88";
 /** What Docker's repository offers, newest first, as `apt-cache madison` lists it. */
-const DOCKER_REPO = ["2.3.0-1~ubuntu.22.04~jammy", "2.2.1-1~ubuntu.22.04~jammy", "2.1.5-1~ubuntu.22.04~jammy", "1.7.28-1~ubuntu.22.04~jammy", "1.7.27-1"];
+const DOCKER_REPO = [
+  "2.3.0-1~ubuntu.22.04~jammy",
+  "2.2.1-1~ubuntu.22.04~jammy",
+  "2.1.5-1~ubuntu.22.04~jammy",
+  "1.7.28-1~ubuntu.22.04~jammy",
+  "1.7.27-1",
+];
 const RUNC_V3 = "plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options";
 const RUNC_V2 = "plugins.'io.containerd.grpc.v1.cri'.containerd.runtimes.runc.options";
 
@@ -72,7 +78,8 @@ test("prepare-node: installs the tools kubeadm's preflight checks for (conntrack
   const r = host.run(prepareScript());
   assert.equal(r.status, 0, r.stderr);
   const names = installed(host).map((l) => l.split(" ")[0]);
-  for (const pkg of ["conntrack", "socat", "ethtool", "ebtables", "iptables", "iproute2"]) assert.ok(names.includes(pkg), pkg);
+  for (const pkg of ["conntrack", "socat", "ethtool", "ebtables", "iptables", "iproute2"])
+    assert.ok(names.includes(pkg), pkg);
 });
 
 test("prepare-node, Kubernetes 1.32: the newest containerd.io of a supported line, held; 2.x config with systemd cgroups and kubeadm's pause", (t) => {
@@ -84,14 +91,25 @@ test("prepare-node, Kubernetes 1.32: the newest containerd.io of a supported lin
   // 2.3 and 2.2 are not recommended for 1.32 (RELEASES.md); 2.1.5 is the newest that is.
   assert.ok(installed(host).includes("containerd.io 2.1.5-1~ubuntu.22.04~jammy"), installed(host).join("\n"));
   assert.deepEqual(held(host).sort(), ["containerd.io", "kubeadm", "kubectl", "kubelet"]);
-  assert.equal(host.read("/etc/apt/sources.list.d/docker.list"),
-    "deb [arch=amd64 signed-by=/etc/apt/keyrings/docker.gpg] https://download.docker.com/linux/ubuntu jammy stable\n");
+  assert.equal(
+    host.read("/etc/apt/sources.list.d/docker.list"),
+    "deb [arch=amd64 signed-by=/etc/apt/keyrings/docker.gpg] https://download.docker.com/linux/ubuntu jammy stable\n",
+  );
   const tables = config(host);
   assert.equal(tables.get(RUNC_V3)?.get("SystemdCgroup"), "true");
-  assert.equal(tables.get("plugins.'io.containerd.cri.v1.images'.pinned_images")?.get("sandbox"), '"registry.k8s.io/pause:3.10"');
-  assert.equal(tables.get("plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc")?.get("runtime_type"), "'io.containerd.runc.v2'");
+  assert.equal(
+    tables.get("plugins.'io.containerd.cri.v1.images'.pinned_images")?.get("sandbox"),
+    '"registry.k8s.io/pause:3.10"',
+  );
+  assert.equal(
+    tables.get("plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc")?.get("runtime_type"),
+    "'io.containerd.runc.v2'",
+  );
   assert.ok(host.calls().includes("systemctl restart containerd"));
-  assert.match(r.stdout, /prepared: .* kubeadm 1\.32\.3-1\.1, containerd 2\.1\.5 \(sandbox registry\.k8s\.io\/pause:3\.10\)/);
+  assert.match(
+    r.stdout,
+    /prepared: .* kubeadm 1\.32\.3-1\.1, containerd 2\.1\.5 \(sandbox registry\.k8s\.io\/pause:3\.10\)/,
+  );
 });
 
 test("prepare-node, containerd 2.0 (whose default config has no SystemdCgroup line): the line is added to the runc options", (t) => {
@@ -115,7 +133,11 @@ test("prepare-node, Kubernetes 1.29: containerd 1.7 (2.x is not recommended for 
   const tables = config(host);
   assert.equal(tables.get(RUNC_V2)?.get("SystemdCgroup"), "true");
   assert.equal(tables.get("plugins.'io.containerd.grpc.v1.cri'")?.get("sandbox_image"), '"registry.k8s.io/pause:3.9"');
-  assert.equal(tables.get("plugins.'io.containerd.grpc.v1.cri'")?.get("systemd_cgroup"), "false", "the deprecated key is left alone");
+  assert.equal(
+    tables.get("plugins.'io.containerd.grpc.v1.cri'")?.get("systemd_cgroup"),
+    "false",
+    "the deprecated key is left alone",
+  );
   assert.equal(tables.get("")?.get("version"), "2");
 });
 
@@ -129,9 +151,15 @@ test("prepare-node on Debian 12 (containerd 1.6.20): Docker's Debian repository,
   host.setState("containerd-io-versions", "1.7.28-1~debian.12~bookworm\n2.1.5-1~debian.12~bookworm\n");
   const r = host.run(prepareScript());
   assert.equal(r.status, 0, r.stderr);
-  assert.match(host.read("/etc/apt/sources.list.d/docker.list") ?? "", / https:\/\/download\.docker\.com\/linux\/debian bookworm stable$/m);
+  assert.match(
+    host.read("/etc/apt/sources.list.d/docker.list") ?? "",
+    / https:\/\/download\.docker\.com\/linux\/debian bookworm stable$/m,
+  );
   assert.ok(installed(host).includes("containerd.io 2.1.5-1~debian.12~bookworm"));
-  assert.ok(host.calls().some((c) => /^apt-get .*-o Dpkg::Options::=--force-confold .*containerd\.io=/.test(c)), "an old conffile cannot stop dpkg at a prompt");
+  assert.ok(
+    host.calls().some((c) => /^apt-get .*-o Dpkg::Options::=--force-confold .*containerd\.io=/.test(c)),
+    "an old conffile cannot stop dpkg at a prompt",
+  );
 });
 
 test("prepare-node keeps an installed containerd that is supported, and only configures it", (t) => {
@@ -145,7 +173,10 @@ test("prepare-node keeps an installed containerd that is supported, and only con
   assert.ok(!host.calls().some((c) => /^apt-get .*containerd/.test(c)), "no containerd package is installed");
   assert.equal(host.exists("/etc/apt/sources.list.d/docker.list"), false);
   assert.equal(config(host).get(RUNC_V2)?.get("SystemdCgroup"), "true");
-  assert.equal(config(host).get("plugins.'io.containerd.grpc.v1.cri'")?.get("sandbox_image"), '"registry.k8s.io/pause:3.10"');
+  assert.equal(
+    config(host).get("plugins.'io.containerd.grpc.v1.cri'")?.get("sandbox_image"),
+    '"registry.k8s.io/pause:3.10"',
+  );
 });
 
 test("prepare-node refuses to swap an unsupported containerd under a cluster member, naming both versions", (t) => {
@@ -202,13 +233,19 @@ test("prepare-node, clock: reported when synchronised; a small offset warns; bey
   drifting.setState("http-date", new Date(Date.now() - 5_000).toUTCString());
   const warned = drifting.run(prepareScript());
   assert.equal(warned.status, 0, warned.stderr);
-  assert.match(warned.stderr, /WARNING clock not synchronised \(NTPSynchronized=no\); [4-7] s off pkgs\.k8s\.io, within 60 s/);
+  assert.match(
+    warned.stderr,
+    /WARNING clock not synchronised \(NTPSynchronized=no\); [4-7] s off pkgs\.k8s\.io, within 60 s/,
+  );
 
   const wrong = freshHost();
   wrong.setState("ntp-synchronized", "no\n");
   wrong.setState("http-date", new Date(Date.now() - 600_000).toUTCString());
   const failed = wrong.run(prepareScript());
   assert.notEqual(failed.status, 0);
-  assert.match(failed.stderr, /the clock of .* is (59[89]|60[0-2]) s off \(pkgs\.k8s\.io Date header\) and not synchronised .*more than 60 s/);
+  assert.match(
+    failed.stderr,
+    /the clock of .* is (59[89]|60[0-2]) s off \(pkgs\.k8s\.io Date header\) and not synchronised .*more than 60 s/,
+  );
   assert.ok(!wrong.calls().some((c) => c.startsWith("apt-get ")), "checked before apt touches a repository");
 });

@@ -39,17 +39,29 @@ test("every host gets its commands, on its own connection", async () => {
 });
 
 /** URN of a resource named `name` of `type` whose parent has type `parentType`, in the mocked dev stack. */
-const urnOf = (parentType: string, type: string, name: string): string => `urn:pulumi:dev::kubeadm-ha::${parentType}$${type}::${name}`;
+const urnOf = (parentType: string, type: string, name: string): string =>
+  `urn:pulumi:dev::kubeadm-ha::${parentType}$${type}::${name}`;
 const COMMAND = "command:remote:Command";
-const byHost = (hostNames: string[], phases: string[]): string[] => hostNames.flatMap((h) => phases.map((p) => `${h}-${p}`));
+const byHost = (hostNames: string[], phases: string[]): string[] =>
+  hostNames.flatMap((h) => phases.map((p) => `${h}-${p}`));
 
 test("URNs are pinned: each step sits under the component of its host's role, verify under the cluster", async () => {
   const run = await runCluster(spec);
   const urns = new Map<string, string>();
   for (const [name, o] of run.options) urns.set(name, await o.urn);
-  const expected = new Map<string, string>([["kubeadm-ha", "urn:pulumi:dev::kubeadm-ha::kubeadm-ha:index:Cluster::kubeadm-ha"]]);
-  for (const [type, name] of [["JoinSecrets", "join"], ["LoadBalancer", "lb"], ["ControlPlane", "cp"], ["Workers", "workers"]]) {
-    expected.set(`kubeadm-ha-${name}`, urnOf("kubeadm-ha:index:Cluster", `kubeadm-ha:index:${type}`, `kubeadm-ha-${name}`));
+  const expected = new Map<string, string>([
+    ["kubeadm-ha", "urn:pulumi:dev::kubeadm-ha::kubeadm-ha:index:Cluster::kubeadm-ha"],
+  ]);
+  for (const [type, name] of [
+    ["JoinSecrets", "join"],
+    ["LoadBalancer", "lb"],
+    ["ControlPlane", "cp"],
+    ["Workers", "workers"],
+  ]) {
+    expected.set(
+      `kubeadm-ha-${name}`,
+      urnOf("kubeadm-ha:index:Cluster", `kubeadm-ha:index:${type}`, `kubeadm-ha-${name}`),
+    );
   }
   const under = (component: string, names: string[]): void => {
     for (const n of names) expected.set(n, urnOf(`kubeadm-ha:index:${component}`, COMMAND, n));
@@ -57,11 +69,23 @@ test("URNs are pinned: each step sits under the component of its host's role, ve
   under("LoadBalancer", byHost(["lb1", "lb2"], ["wait-ssh", "load-balancer"]));
   // Stack steps carry no host in their name: a new admin host changes no URN.
   under("ControlPlane", ["wait-vip", "kubeadm-init", "ca-cert-hash", "admin-kubeconfig", "cni", "join-token"]);
-  under("ControlPlane", byHost(["cp1", "cp2", "cp3"], ["wait-ssh", "prepare-node", "join-material", "kubeadm-join", "drain-node", "delete-node"]));
-  under("Workers", byHost(["worker1", "worker2"], ["wait-ssh", "prepare-node", "kubeadm-join", "drain-node", "delete-node"]));
+  under(
+    "ControlPlane",
+    byHost(
+      ["cp1", "cp2", "cp3"],
+      ["wait-ssh", "prepare-node", "join-material", "kubeadm-join", "drain-node", "delete-node"],
+    ),
+  );
+  under(
+    "Workers",
+    byHost(["worker1", "worker2"], ["wait-ssh", "prepare-node", "kubeadm-join", "drain-node", "delete-node"]),
+  );
   under("Cluster", ["verify"]);
   // Day-two steps (another part of the plan) sit under the control planes too.
-  under("ControlPlane", run.cluster.plan.steps.filter((s) => s.phase === "cert-renewal" || s.phase === "etcd-snapshot").map((s) => s.id));
+  under(
+    "ControlPlane",
+    run.cluster.plan.steps.filter((s) => s.phase === "cert-renewal" || s.phase === "etcd-snapshot").map((s) => s.id),
+  );
   // The random join secrets under JoinSecrets are not steps; every other resource is listed.
   const own = [...urns].filter(([name]) => !name.startsWith("kubeadm-ha-join-"));
   assert.deepEqual(new Map(own.sort()), new Map([...expected].sort()));
@@ -73,8 +97,14 @@ test("steps are looked up through the plan by phase (and host), with errors that
   assert.equal(stepOf(cluster.plan, "kubeadm-join", "worker2").id, "worker2-kubeadm-join");
   const several = /the plan has 5 steps of phase "kubeadm-join" \(cp2-kubeadm-join, .*\); expected one/;
   assert.throws(() => onlyStep(cluster.plan, "kubeadm-join"), several);
-  assert.throws(() => stepOf(cluster.plan, "kubeadm-init", "cp2"), /the plan has no step of phase "kubeadm-init" on host "cp2"/);
-  assert.throws(() => onlyStep(buildPlan(buildSpec(exampleWith({ cni: "none" }))), "cni"), /the plan has no step of phase "cni"/);
+  assert.throws(
+    () => stepOf(cluster.plan, "kubeadm-init", "cp2"),
+    /the plan has no step of phase "kubeadm-init" on host "cp2"/,
+  );
+  assert.throws(
+    () => onlyStep(buildPlan(buildSpec(exampleWith({ cni: "none" }))), "cni"),
+    /the plan has no step of phase "cni"/,
+  );
 });
 
 test("dependsOn mirrors the plan: joins serial, workers parallel, verify after every join", async () => {
@@ -83,8 +113,20 @@ test("dependsOn mirrors the plan: joins serial, workers parallel, verify after e
   assert.deepEqual(await deps("kubeadm-init"), ["wait-vip"]);
   assert.deepEqual((await deps("wait-vip")).sort(), ["cp1-prepare-node", "lb1-load-balancer", "lb2-load-balancer"]);
   assert.deepEqual(await deps("cp3-join-material"), ["cp2-kubeadm-join"]);
-  assert.deepEqual((await deps("worker2-kubeadm-join")).sort(), ["ca-cert-hash", "join-token", "worker2-delete-node", "worker2-prepare-node"]);
-  assert.deepEqual((await deps("verify")).sort(), ["cni", "cp1-kubeadm-join", "cp2-kubeadm-join", "cp3-kubeadm-join", "worker1-kubeadm-join", "worker2-kubeadm-join"]);
+  assert.deepEqual((await deps("worker2-kubeadm-join")).sort(), [
+    "ca-cert-hash",
+    "join-token",
+    "worker2-delete-node",
+    "worker2-prepare-node",
+  ]);
+  assert.deepEqual((await deps("verify")).sort(), [
+    "cni",
+    "cp1-kubeadm-join",
+    "cp2-kubeadm-join",
+    "cp3-kubeadm-join",
+    "worker1-kubeadm-join",
+    "worker2-kubeadm-join",
+  ]);
   for (const step of run.cluster.plan.steps) {
     assert.deepEqual((await deps(step.id)).sort(), [...step.after].sort(), step.id);
   }
@@ -93,7 +135,8 @@ test("dependsOn mirrors the plan: joins serial, workers parallel, verify after e
 test("resource options: gates dial forever within a timeout, joins delete before replace and give up dialing, init is protected", async () => {
   const run = await runCluster(spec);
   const commands = commandsOf(run);
-  const dialLimit = (name: string): unknown => (plain(commands.get(name)?.inputs.connection) as { dialErrorLimit?: number }).dialErrorLimit;
+  const dialLimit = (name: string): unknown =>
+    (plain(commands.get(name)?.inputs.connection) as { dialErrorLimit?: number }).dialErrorLimit;
   assert.equal(dialLimit("cp2-wait-ssh"), -1);
   assert.deepEqual(run.options.get("cp2-wait-ssh")?.customTimeouts, { create: "20m" });
   for (const name of ["cp1-kubeadm-join", "cp2-kubeadm-join", "worker1-kubeadm-join"]) {
@@ -108,7 +151,10 @@ test("resource options: gates dial forever within a timeout, joins delete before
   assert.equal(init?.inputs.triggers, undefined);
   assert.equal(init?.inputs.delete, undefined);
   assert.equal(init?.inputs.update, init?.inputs.create, "the guarded init runs again on any update");
-  assert.deepEqual([...run.options.values()].filter((o) => o.protect).map((o) => o.name), ["kubeadm-init"]);
+  assert.deepEqual(
+    [...run.options.values()].filter((o) => o.protect).map((o) => o.name),
+    ["kubeadm-init"],
+  );
   for (const name of ["worker1-drain-node", "cp2-delete-node"]) {
     assert.equal(commands.get(name)?.inputs.create, undefined, `${name} runs nothing on create`);
     assert.match(String(commands.get(name)?.inputs.delete), /^sudo -n bash -c /, name);
@@ -126,7 +172,15 @@ test("resource options: gates dial forever within a timeout, joins delete before
 test("secrets: stdin is secret, create/update/delete hold none, every fake secret sits inside a secret", async () => {
   const run = await runCluster(spec);
   const commands = commandsOf(run);
-  const needles = [FAKE.tokenId + "." + FAKE.tokenSecret, FAKE.tokenSecret, FAKE.certificateKey, FAKE.authPass, FAKE.caCertHash, "FAKEKUBECONFIGKEYDATA", "FAKESSHKEYMATERIAL"];
+  const needles = [
+    FAKE.tokenId + "." + FAKE.tokenSecret,
+    FAKE.tokenSecret,
+    FAKE.certificateKey,
+    FAKE.authPass,
+    FAKE.caCertHash,
+    "FAKEKUBECONFIGKEYDATA",
+    "FAKESSHKEYMATERIAL",
+  ];
   let checkedValues = 0;
   const walk = (value: unknown, path: string): void => {
     if (isSecretInput(value)) return;
@@ -139,13 +193,20 @@ test("secrets: stdin is secret, create/update/delete hold none, every fake secre
   for (const r of run.resources) walk(r.inputs, r.name);
   assert.ok(checkedValues > 60, `walked ${checkedValues} plain strings`);
   for (const c of commands.values()) {
-    for (const field of ["create", "update", "delete"]) assert.ok(!isSecretInput(c.inputs[field]), `${c.name}.${field} must stay readable`);
+    for (const field of ["create", "update", "delete"])
+      assert.ok(!isSecretInput(c.inputs[field]), `${c.name}.${field} must stay readable`);
   }
   const init = commands.get("kubeadm-init");
   assert.ok(isSecretInput(init?.inputs.stdin));
   assert.equal(plain(init?.inputs.stdin), `${FAKE.tokenId}.${FAKE.tokenSecret}\n${FAKE.certificateKey}\n`);
-  assert.equal(plain(commands.get("cp2-kubeadm-join")?.inputs.stdin), `${FAKE.tokenId}.${FAKE.tokenSecret}\n${FAKE.caCertHash}\n${FAKE.certificateKey}\n`);
-  assert.equal(plain(commands.get("worker1-kubeadm-join")?.inputs.stdin), `${FAKE.tokenId}.${FAKE.tokenSecret}\n${FAKE.caCertHash}\n`);
+  assert.equal(
+    plain(commands.get("cp2-kubeadm-join")?.inputs.stdin),
+    `${FAKE.tokenId}.${FAKE.tokenSecret}\n${FAKE.caCertHash}\n${FAKE.certificateKey}\n`,
+  );
+  assert.equal(
+    plain(commands.get("worker1-kubeadm-join")?.inputs.stdin),
+    `${FAKE.tokenId}.${FAKE.tokenSecret}\n${FAKE.caCertHash}\n`,
+  );
   // The load balancers read the VRRP password on stdin when their keepalived config has one (VRRPv2).
   const lbStdin = commands.get("lb2-load-balancer")?.inputs.stdin;
   if (lbStdin !== undefined) assert.equal(plain(lbStdin), `${FAKE.authPass}\n`);
@@ -153,16 +214,23 @@ test("secrets: stdin is secret, create/update/delete hold none, every fake secre
   assert.equal(commands.get("verify")?.inputs.stdin, "cp1\ncp2\ncp3\nworker1\nworker2\n");
   for (const c of commands.values()) {
     const connection = c.inputs.connection;
-    const keyIsSecret = isSecretInput(connection) || isSecretInput((plain(connection) as Record<string, unknown>).privateKey);
+    const keyIsSecret =
+      isSecretInput(connection) || isSecretInput((plain(connection) as Record<string, unknown>).privateKey);
     assert.ok(keyIsSecret, `${c.name}: SSH key must be secret`);
   }
 });
 
 test("random join material: token parts, 32-byte certificate key and an 8-character VRRP password", async () => {
   const run = await runCluster(spec);
-  const passwords = run.resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword")
-    .map((r) => `${r.name}:${String(r.inputs.length)}:${String(r.inputs.upper)}:${String(r.inputs.special)}`).sort();
-  assert.deepEqual(passwords, ["kubeadm-ha-join-token-id:6:false:false", "kubeadm-ha-join-token-secret:16:false:false", "kubeadm-ha-join-vrrp-auth-pass:8:undefined:false"]);
+  const passwords = run.resources
+    .filter((r) => r.type === "random:index/randomPassword:RandomPassword")
+    .map((r) => `${r.name}:${String(r.inputs.length)}:${String(r.inputs.upper)}:${String(r.inputs.special)}`)
+    .sort();
+  assert.deepEqual(passwords, [
+    "kubeadm-ha-join-token-id:6:false:false",
+    "kubeadm-ha-join-token-secret:16:false:false",
+    "kubeadm-ha-join-vrrp-auth-pass:8:undefined:false",
+  ]);
   const bytes = run.resources.filter((r) => r.type === "random:index/randomBytes:RandomBytes");
   assert.equal(bytes.length, 1);
   assert.equal(bytes[0].inputs.length, 32);
@@ -176,10 +244,18 @@ test("outputs: secret kubeconfig and CA hash, endpoint, quorum, nodes, health", 
   assert.equal(await valueOf(cluster.caCertHash), FAKE.caCertHash);
   assert.equal(await valueOf(cluster.controlPlaneEndpoint), "192.168.1.100:6443");
   assert.deepEqual(cluster.etcdQuorum, { members: 3, quorum: 2, toleratedFailures: 1 });
-  assert.deepEqual(cluster.nodes.map((n) => `${n.name}:${n.role}:${n.address}`), [
-    "lb1:loadBalancer:192.168.1.98", "lb2:loadBalancer:192.168.1.99", "cp1:controlPlane:192.168.1.101", "cp2:controlPlane:192.168.1.102",
-    "cp3:controlPlane:192.168.1.103", "worker1:worker:192.168.1.111", "worker2:worker:192.168.1.112",
-  ]);
+  assert.deepEqual(
+    cluster.nodes.map((n) => `${n.name}:${n.role}:${n.address}`),
+    [
+      "lb1:loadBalancer:192.168.1.98",
+      "lb2:loadBalancer:192.168.1.99",
+      "cp1:controlPlane:192.168.1.101",
+      "cp2:controlPlane:192.168.1.102",
+      "cp3:controlPlane:192.168.1.103",
+      "worker1:worker:192.168.1.111",
+      "worker2:worker:192.168.1.112",
+    ],
+  );
   const health = await valueOf(cluster.clusterHealth);
   assert.equal(health.allNodesReady, true);
   assert.equal(health.etcd.hasQuorum, true);
@@ -189,7 +265,11 @@ test("outputs: secret kubeconfig and CA hash, endpoint, quorum, nodes, health", 
 test("five control planes: quorum 3 of 5, four serial joins", async () => {
   const run = await runCluster(buildSpec(exampleWith({ controlPlanes: hosts("cp", 5, "192.168.1", 101) })));
   assert.deepEqual(run.cluster.etcdQuorum, { members: 5, quorum: 3, toleratedFailures: 2 });
-  for (const [n, prev] of [["cp3", "cp2"], ["cp4", "cp3"], ["cp5", "cp4"]]) {
+  for (const [n, prev] of [
+    ["cp3", "cp2"],
+    ["cp4", "cp3"],
+    ["cp5", "cp4"],
+  ]) {
     assert.ok((await run.options.get(`${n}-join-material`)?.dependsOn)?.includes(`${prev}-kubeadm-join`), n);
   }
 });
@@ -208,12 +288,21 @@ test("minimal diffs: the same config twice gives identical inputs (no perpetual 
 
 test("minimal diffs: adding a worker adds its resources and changes no existing input but the token's triggers and verify's node list", async () => {
   const before = await inputsByName(spec);
-  const workers = [...spec.workers.map((w) => ({ name: w.name, address: w.address })), { name: "worker3", address: "192.168.1.113" }];
+  const workers = [
+    ...spec.workers.map((w) => ({ name: w.name, address: w.address })),
+    { name: "worker3", address: "192.168.1.113" },
+  ];
   const after = await inputsByName(buildSpec(exampleWith({ workers })));
   const changed = [...before.keys()].filter((k) => after.get(k) !== before.get(k));
   assert.deepEqual(changed, ["join-token", "verify"]);
   const added = [...after.keys()].filter((k) => !before.has(k));
-  assert.deepEqual(added.sort(), ["worker3-delete-node", "worker3-drain-node", "worker3-kubeadm-join", "worker3-prepare-node", "worker3-wait-ssh"]);
+  assert.deepEqual(added.sort(), [
+    "worker3-delete-node",
+    "worker3-drain-node",
+    "worker3-kubeadm-join",
+    "worker3-prepare-node",
+    "worker3-wait-ssh",
+  ]);
 });
 
 test("minimal diffs: adding control planes changes nothing on existing workers", async () => {
@@ -226,13 +315,24 @@ test("minimal diffs: adding control planes changes nothing on existing workers",
 
 test("a pinned hostKey and a bastion reach every connection of that host", async () => {
   const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f";
-  const controlPlanes = spec.controlPlanes.map((c) => ({ name: c.name, address: c.address, ...(c.name === "cp2" ? { hostKey: key } : {}) }));
+  const controlPlanes = spec.controlPlanes.map((c) => ({
+    name: c.name,
+    address: c.address,
+    ...(c.name === "cp2" ? { hostKey: key } : {}),
+  }));
   const run = await runCluster(buildSpec(exampleWith({ controlPlanes, bastion: { host: "203.0.113.5", port: 2222 } })));
   for (const c of commandsOf(run).values()) {
-    const connection = plain(c.inputs.connection) as { hostKey?: string; proxy?: { host: string; port: number; user: string } };
+    const connection = plain(c.inputs.connection) as {
+      hostKey?: string;
+      proxy?: { host: string; port: number; user: string };
+    };
     const runsOn = run.cluster.plan.steps.find((s) => s.id === c.name)?.runsOn;
     assert.equal(connection.hostKey, runsOn === "cp2" ? key : undefined, c.name);
-    assert.deepEqual([connection.proxy?.host, connection.proxy?.port, connection.proxy?.user], ["203.0.113.5", 2222, "ubuntu"], c.name);
+    assert.deepEqual(
+      [connection.proxy?.host, connection.proxy?.port, connection.proxy?.user],
+      ["203.0.113.5", 2222, "ubuntu"],
+      c.name,
+    );
   }
 });
 

@@ -23,14 +23,25 @@ test("out dir: a re-render replaces the renderer's files, stale ones included", 
   replaceTree(out, dev);
   assert.equal(existsSync(join(out, "worker4")), false, "a removed host's folder goes");
   const written = readTree(out);
-  assert.deepEqual([...written.keys()].filter((p) => p !== MARKER_FILE), [...dev.keys()]);
-  assert.deepEqual(readFileSync(join(out, MARKER_FILE), "utf8").split("\n").filter((l) => l && !l.startsWith("#")), [...dev.keys()]);
+  assert.deepEqual(
+    [...written.keys()].filter((p) => p !== MARKER_FILE),
+    [...dev.keys()],
+  );
+  assert.deepEqual(
+    readFileSync(join(out, MARKER_FILE), "utf8")
+      .split("\n")
+      .filter((l) => l && !l.startsWith("#")),
+    [...dev.keys()],
+  );
 });
 
 test("out dir: refuses a non-empty folder without the marker, and one with files it did not write", () => {
   const mine = tempDir();
   writeFileSync(join(mine, "notes.txt"), "keep me");
-  assert.throws(() => replaceTree(mine, dev), (e: Error) => e instanceof OutDirError && /no \.kubeadm-ha-render marker/.test(e.message));
+  assert.throws(
+    () => replaceTree(mine, dev),
+    (e: Error) => e instanceof OutDirError && /no \.kubeadm-ha-render marker/.test(e.message),
+  );
   assert.equal(readFileSync(join(mine, "notes.txt"), "utf8"), "keep me");
   assert.deepEqual([...readTree(mine).keys()], ["notes.txt"]);
 
@@ -39,7 +50,10 @@ test("out dir: refuses a non-empty folder without the marker, and one with files
   writeFileSync(join(out, "cp1", "my-notes.md"), "keep me too");
   mkdirSync(join(out, "extra"));
   symlinkSync("/etc/hostname", join(out, "link"));
-  assert.throws(() => replaceTree(out, dev), (e: Error) => e instanceof OutDirError && /cp1\/my-notes\.md, extra, link/.test(e.message));
+  assert.throws(
+    () => replaceTree(out, dev),
+    (e: Error) => e instanceof OutDirError && /cp1\/my-notes\.md, extra, link/.test(e.message),
+  );
   assert.equal(readFileSync(join(out, "cp1", "my-notes.md"), "utf8"), "keep me too");
   assert.ok(existsSync(join(out, "PLAN.md")), "nothing was deleted");
   assert.throws(() => replaceTree(join(out, "PLAN.md"), dev), OutDirError);
@@ -59,7 +73,11 @@ test("stack files: Pulumi.yaml defaults apply under the stack's values, values s
   assert.equal(project.name, "kubeadm-ha");
   assert.equal(project.defaults["kubeadm-ha:apiPort"], 6443);
   assert.deepEqual(project.defaults["kubeadm-ha:externalEtcdEndpoints"], []);
-  const { entries, problems } = stackConfigEntries(project, stringify({ config: { "kubeadm-ha:apiPort": 8443, "kubeadm-ha:sshPrivateKey": { secure: "v1:abc" } } }), "Pulumi.x.yaml");
+  const { entries, problems } = stackConfigEntries(
+    project,
+    stringify({ config: { "kubeadm-ha:apiPort": 8443, "kubeadm-ha:sshPrivateKey": { secure: "v1:abc" } } }),
+    "Pulumi.x.yaml",
+  );
   assert.deepEqual(problems, []);
   assert.equal(entries["kubeadm-ha:apiPort"], 8443);
   assert.equal(entries["kubeadm-ha:cni"], "flannel");
@@ -70,7 +88,10 @@ test("stack files: Pulumi.yaml defaults apply under the stack's values, values s
 
 test("stack files: stackConfigDir is honoured; broken YAML and a missing project are file errors", () => {
   const dir = tempDir();
-  writeFileSync(join(dir, "Pulumi.yaml"), `${readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")}\nstackConfigDir: stacks\n`);
+  writeFileSync(
+    join(dir, "Pulumi.yaml"),
+    `${readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")}\nstackConfigDir: stacks\n`,
+  );
   mkdirSync(join(dir, "stacks"));
   writeFileSync(join(dir, "stacks", "Pulumi.dev.yaml"), readFileSync(join(ROOT, "Pulumi.dev.yaml"), "utf8"));
   assert.equal(loadStackSpec(dir, "dev").spec.controlPlanes.length, 3);
@@ -83,10 +104,19 @@ test("stack files: stackConfigDir is honoured; broken YAML and a missing project
 test("stack files: a bare key is reported together with the spec's problems, in one ConfigError", () => {
   const dir = tempDir();
   writeFileSync(join(dir, "Pulumi.yaml"), readFileSync(join(ROOT, "Pulumi.yaml"), "utf8"));
-  writeFileSync(join(dir, "Pulumi.s.yaml"), stringify({ config: { ...stackConfig("dev"), apiPort: 443, "kubeadm-ha:vip": "192.168.1.111" } }));
-  assert.throws(() => loadStackSpec(dir, "s"), (e: Error) => {
-    assert.ok(e instanceof ConfigError);
-    assert.deepEqual(e.problems.map((p) => p.key), ["apiPort", "kubeadm-ha:workers[0].address"]);
-    return true;
-  });
+  writeFileSync(
+    join(dir, "Pulumi.s.yaml"),
+    stringify({ config: { ...stackConfig("dev"), apiPort: 443, "kubeadm-ha:vip": "192.168.1.111" } }),
+  );
+  assert.throws(
+    () => loadStackSpec(dir, "s"),
+    (e: Error) => {
+      assert.ok(e instanceof ConfigError);
+      assert.deepEqual(
+        e.problems.map((p) => p.key),
+        ["apiPort", "kubeadm-ha:workers[0].address"],
+      );
+      return true;
+    },
+  );
 });

@@ -12,8 +12,16 @@ import { MARKER_FILE } from "../core/render/out-dir";
 import { PLAN_FILE, renderPlan } from "../core/render/render-plan";
 import { scheduleOf } from "../core/render/schedule";
 import {
-  aboutMinutes, ALREADY_MEMBER_SECONDS, estimateBringUp, estimateOf, estimateWithParallel, longestChain, PARALLEL_SHOWN, PHASE_ESTIMATES,
-  stepSeconds, UNKNOWN_PHASE,
+  aboutMinutes,
+  ALREADY_MEMBER_SECONDS,
+  estimateBringUp,
+  estimateOf,
+  estimateWithParallel,
+  longestChain,
+  PARALLEL_SHOWN,
+  PHASE_ESTIMATES,
+  stepSeconds,
+  UNKNOWN_PHASE,
 } from "../core/render/estimates";
 import { SECRET_PLACEHOLDERS, SECRETS } from "../core/plan/placeholders";
 import { buildSpec } from "../core/config/build-spec";
@@ -29,7 +37,15 @@ const tempDir = tempDirs("kubeadm-ha-render-");
 function cli(args: string[]): { code: number; out: string; err: string } {
   let out = "";
   let err = "";
-  const code = renderCli(args, { cwd: ROOT, out: (t) => { out += t; }, err: (t) => { err += t; } });
+  const code = renderCli(args, {
+    cwd: ROOT,
+    out: (t) => {
+      out += t;
+    },
+    err: (t) => {
+      err += t;
+    },
+  });
   return { code, out, err };
 }
 
@@ -40,7 +56,10 @@ test("two renders of the dev stack are byte-identical trees, marker included", (
   assert.equal(cli(["--stack", "dev", "--out", b]).code, 0);
   const first = readTree(a);
   assert.deepEqual([...readTree(b)], [...first]);
-  assert.deepEqual([...first.keys()].filter((p) => p !== MARKER_FILE), [...tree.keys()]);
+  assert.deepEqual(
+    [...first.keys()].filter((p) => p !== MARKER_FILE),
+    [...tree.keys()],
+  );
   for (const [path, content] of tree) assert.equal(first.get(path), content, path);
   // Rendering again into the same folder gives the same tree.
   assert.equal(cli(["--stack", "dev", "--out", a]).code, 0);
@@ -57,13 +76,19 @@ test("every host has a folder whose first script is its SSH gate, and every step
   // A stack step sits with the admin host it runs on; kubeadm init has no delete script (the init node's join resets it).
   assert.equal(tree.get("cp1/06-kubeadm-init.sh"), plan.steps.find((s) => s.id === "kubeadm-init")?.script);
   assert.ok(!tree.has("cp1/06-kubeadm-init.delete.sh"));
-  assert.equal(tree.get("cp1/12-kubeadm-join.delete.sh"), plan.steps.find((s) => s.id === "cp1-kubeadm-join")?.deleteScript);
+  assert.equal(
+    tree.get("cp1/12-kubeadm-join.delete.sh"),
+    plan.steps.find((s) => s.id === "cp1-kubeadm-join")?.deleteScript,
+  );
   // Steps about another node sit with the host they run on; the admin host's with the next control plane.
   assert.ok(tree.has("cp1/11-join-material-for-cp2.sh") && tree.has("cp2/11-join-material-for-cp1.sh"));
   // Removal steps run nothing on create: only their delete script is there.
   assert.ok(tree.has("cp1/16-drain-node-for-worker1.delete.sh") && !tree.has("cp1/16-drain-node-for-worker1.sh"));
   assert.ok(tree.has("cp1/17-delete-node-for-worker1.delete.sh") && tree.has("cp2/17-delete-node-for-cp1.delete.sh"));
-  assert.ok(tree.has("lb1/files/etc/haproxy/haproxy.cfg") && tree.has("worker2/files/etc/kubernetes/kubeadm-ha/kubeadm-join.yaml"));
+  assert.ok(
+    tree.has("lb1/files/etc/haproxy/haproxy.cfg") &&
+      tree.has("worker2/files/etc/kubernetes/kubeadm-ha/kubeadm-join.yaml"),
+  );
   const scripts = [...tree.keys()].filter((p) => /\/\d+-[^/]+\.sh$/.test(p) && !p.endsWith(".delete.sh"));
   assert.equal(scripts.length, plan.steps.filter((s) => s.script !== undefined).length);
 });
@@ -72,13 +97,15 @@ test("no secret is in the tree: placeholders stay, nothing shaped like a token, 
   const all = [...tree.values()].join("\n");
   // Every secret some step reads on stdin shows as its placeholder (the VRRP password only where keepalived has one).
   const read = new Set(buildPlan(spec).steps.flatMap((s) => s.stdin));
-  for (const name of read) assert.ok(all.includes(SECRETS[name].placeholder), `${SECRETS[name].placeholder} is missing`);
+  for (const name of read)
+    assert.ok(all.includes(SECRETS[name].placeholder), `${SECRETS[name].placeholder} is missing`);
   assert.ok(read.has("bootstrapToken") && read.has("caCertHash") && read.has("certificateKey"));
   assert.ok(SECRET_PLACEHOLDERS.every((p) => !read.has("keepalivedAuthPass") || all.includes(p)));
   const init = tree.get("cp1/files/etc/kubernetes/kubeadm-ha/kubeadm-init.yaml") ?? "";
   assert.ok(init.includes(SECRETS.bootstrapToken.placeholder) && init.includes(SECRETS.certificateKey.placeholder));
   const join = tree.get("cp2/files/etc/kubernetes/kubeadm-ha/kubeadm-join.yaml") ?? "";
-  for (const name of ["bootstrapToken", "caCertHash", "certificateKey"] as const) assert.ok(join.includes(SECRETS[name].placeholder), name);
+  for (const name of ["bootstrapToken", "caCertHash", "certificateKey"] as const)
+    assert.ok(join.includes(SECRETS[name].placeholder), name);
   for (const [path, content] of tree) {
     assert.doesNotMatch(content, /\b[a-z0-9]{6}\.[a-z0-9]{16}\b/, `${path}: bootstrap-token-shaped value`);
     assert.doesNotMatch(content, /\b[a-f0-9]{64}\b/, `${path}: key- or hash-shaped value`);
@@ -86,7 +113,10 @@ test("no secret is in the tree: placeholders stay, nothing shaped like a token, 
     assert.doesNotMatch(content, /BEGIN [A-Z ]*PRIVATE KEY/, path);
   }
   const planMd = tree.get(PLAN_FILE) ?? "";
-  assert.match(planMd, /\| `cp2-kubeadm-join` \| cp2 \| cp2 \| .* \| `@BOOTSTRAP_TOKEN@`, `@CA_CERT_HASH@`, `@CERTIFICATE_KEY@` \|/);
+  assert.match(
+    planMd,
+    /\| `cp2-kubeadm-join` \| cp2 \| cp2 \| .* \| `@BOOTSTRAP_TOKEN@`, `@CA_CERT_HASH@`, `@CERTIFICATE_KEY@` \|/,
+  );
 });
 
 test("installed files: a real path on the host; how a temporary kubeadm config lives is PLAN.md's note", () => {
@@ -96,9 +126,15 @@ test("installed files: a real path on the host; how a temporary kubeadm config l
   assert.ok(md.includes(`| worker1 | \`/etc/kubernetes/kubeadm-ha/kubeadm-join.yaml\` ${note} |`));
   assert.ok(md.includes("| lb1 | `/etc/haproxy/haproxy.cfg` | [`lb1/files/etc/haproxy/haproxy.cfg`]"));
   const plan = buildPlan(spec);
-  const withProse = (s: PlanStep): PlanStep => ({ ...s, files: [{ path: "/etc/haproxy/haproxy.cfg (0644)", content: "x" }] });
+  const withProse = (s: PlanStep): PlanStep => ({
+    ...s,
+    files: [{ path: "/etc/haproxy/haproxy.cfg (0644)", content: "x" }],
+  });
   const prose = { steps: plan.steps.map((s) => (s.id === "lb1-load-balancer" ? withProse(s) : s)) };
-  assert.throws(() => renderPlan("dev", spec, prose), /lb1-load-balancer: installed file path "\/etc\/haproxy\/haproxy\.cfg \(0644\)" is not a clean absolute path/);
+  assert.throws(
+    () => renderPlan("dev", spec, prose),
+    /lb1-load-balancer: installed file path "\/etc\/haproxy\/haproxy\.cfg \(0644\)" is not a clean absolute path/,
+  );
 });
 
 test("PLAN.md: every step once, in waves that respect the waits, for-node of remote steps, the exact wrapper", () => {
@@ -127,7 +163,10 @@ test("PLAN.md: every step once, in waves that respect the waits, for-node of rem
       assert.ok(removal.has(dep) ? d <= w : d < w, `${s.id} after ${dep}`);
     }
   }
-  assert.match(md, /\| `worker1-drain-node` \| cp1 \| worker1 \| .* \| nothing on create, on delete \[`cp1\/16-drain-node-for-worker1\.delete\.sh`\]/);
+  assert.match(
+    md,
+    /\| `worker1-drain-node` \| cp1 \| worker1 \| .* \| nothing on create, on delete \[`cp1\/16-drain-node-for-worker1\.delete\.sh`\]/,
+  );
   assert.match(md, /\| `verify` \| cp1 \| cp1 \| .* \| then 5 plain line\(s\) of data \|/);
   const critical = /Critical path \((\d+) steps\): `[^`]+-wait-ssh` → .* → `verify`/.exec(md);
   assert.ok(critical, "the critical path, from a gate to verify");
@@ -139,7 +178,8 @@ test("PLAN.md: every step once, in waves that respect the waits, for-node of rem
 });
 
 test("the critical path grows with control planes, never with workers", () => {
-  const waves = (changes: Record<string, unknown>): number => scheduleOf(buildPlan(buildSpec(exampleWith(changes)))).waves.length;
+  const waves = (changes: Record<string, unknown>): number =>
+    scheduleOf(buildPlan(buildSpec(exampleWith(changes)))).waves.length;
   const base = waves({});
   assert.equal(waves({ workers: hosts("worker", 12, "192.168.1", 111) }), base);
   // Each control plane adds its certificate upload and its join, one after the other.
@@ -147,14 +187,21 @@ test("the critical path grows with control planes, never with workers", () => {
 });
 
 test("adding a worker changes only PLAN.md and adds its folder and its removal steps on cp1", () => {
-  const workers = [...spec.workers.map((w) => ({ name: w.name, address: w.address })), { name: "worker3", address: "192.168.1.113" }];
+  const workers = [
+    ...spec.workers.map((w) => ({ name: w.name, address: w.address })),
+    { name: "worker3", address: "192.168.1.113" },
+  ];
   const diff = diffTrees(tree, renderPlan("dev", buildSpec(exampleWith({ workers }))));
   // File names carry the phase, not a position: nothing is renamed; verify's node list is its stdin, not its script.
   assert.deepEqual(diff.changed, [PLAN_FILE]);
   assert.deepEqual(diff.removed, []);
   assert.deepEqual(diff.added, [
-    "cp1/16-drain-node-for-worker3.delete.sh", "cp1/17-delete-node-for-worker3.delete.sh",
-    "worker3/01-wait-ssh.sh", "worker3/02-prepare-node.sh", "worker3/12-kubeadm-join.delete.sh", "worker3/12-kubeadm-join.sh",
+    "cp1/16-drain-node-for-worker3.delete.sh",
+    "cp1/17-delete-node-for-worker3.delete.sh",
+    "worker3/01-wait-ssh.sh",
+    "worker3/02-prepare-node.sh",
+    "worker3/12-kubeadm-join.delete.sh",
+    "worker3/12-kubeadm-join.sh",
     "worker3/files/etc/kubernetes/kubeadm-ha/kubeadm-join.yaml",
   ]);
 });
@@ -162,7 +209,13 @@ test("adding a worker changes only PLAN.md and adds its folder and its removal s
 test("a VRRP setting changes only the load balancers' scripts and configs (and PLAN.md)", () => {
   const diff = diffTrees(tree, renderPlan("dev", buildSpec(exampleWith({ vrrpAdvertInterval: 2 }))));
   assert.deepEqual([...diff.added, ...diff.removed], []);
-  assert.deepEqual(diff.changed, [PLAN_FILE, "lb1/04-load-balancer.sh", "lb1/files/etc/keepalived/keepalived.conf", "lb2/04-load-balancer.sh", "lb2/files/etc/keepalived/keepalived.conf"]);
+  assert.deepEqual(diff.changed, [
+    PLAN_FILE,
+    "lb1/04-load-balancer.sh",
+    "lb1/files/etc/keepalived/keepalived.conf",
+    "lb2/04-load-balancer.sh",
+    "lb2/files/etc/keepalived/keepalived.conf",
+  ]);
 });
 
 test("changing the Kubernetes version changes node prep, kubeadm configs and PLAN.md, not the LBs", () => {
@@ -170,7 +223,12 @@ test("changing the Kubernetes version changes node prep, kubeadm configs and PLA
   assert.deepEqual(diff.added, []);
   assert.deepEqual(diff.removed, []);
   assert.ok(!diff.changed.some((p) => p.startsWith("lb")), diff.changed.join(", "));
-  for (const p of [PLAN_FILE, "cp2/02-prepare-node.sh", "cp1/06-kubeadm-init.sh", "cp1/files/etc/kubernetes/kubeadm-ha/kubeadm-init.yaml"]) {
+  for (const p of [
+    PLAN_FILE,
+    "cp2/02-prepare-node.sh",
+    "cp1/06-kubeadm-init.sh",
+    "cp1/files/etc/kubernetes/kubeadm-ha/kubeadm-init.yaml",
+  ]) {
     assert.ok(diff.changed.includes(p), p);
   }
 });
@@ -199,7 +257,10 @@ test("an EC2 stack renders too: values known after creation are explained placeh
 
 /** Runs `tools/render.ts` in a child process, as `npm run render` does. */
 function renderProcess(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "tools", "render.ts"), ...args], { cwd: ROOT, encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "tools", "render.ts"), ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -208,17 +269,29 @@ test("CLI process: renders the dev stack; a bad stack file exits 1 with every pr
   const ok = renderProcess(["--stack", "dev", "--out", out]);
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /rendered stack dev: \d+ files for 7 hosts/);
-  assert.deepEqual([...readTree(out)].filter(([p]) => p !== MARKER_FILE), [...tree]);
+  assert.deepEqual(
+    [...readTree(out)].filter(([p]) => p !== MARKER_FILE),
+    [...tree],
+  );
 
   const dir = tempDir();
   copyFileSync(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
-  const bad = { ...stackConfig("dev"), "kubeadm-ha:controlPlanes": hosts("cp", 2, "192.168.1", 101), "kubeadm-ha:cni": "cilium", vip: "10.0.0.1" };
+  const bad = {
+    ...stackConfig("dev"),
+    "kubeadm-ha:controlPlanes": hosts("cp", 2, "192.168.1", 101),
+    "kubeadm-ha:cni": "cilium",
+    vip: "10.0.0.1",
+  };
   writeFileSync(join(dir, "Pulumi.bad.yaml"), stringify({ config: bad }));
   const badOut = join(dir, "out");
   const failed = renderProcess(["--stack", "bad", "--dir", dir, "--out", badOut]);
   assert.equal(failed.status, 1, failed.stderr);
   assert.match(failed.stderr, /invalid stack configuration \(3 problems\)/);
-  for (const key of ["  - vip: is not a configuration key", "  - kubeadm-ha:controlPlanes: has 2 hosts", "  - kubeadm-ha:cni: \"cilium\""]) {
+  for (const key of [
+    "  - vip: is not a configuration key",
+    "  - kubeadm-ha:controlPlanes: has 2 hosts",
+    '  - kubeadm-ha:cni: "cilium"',
+  ]) {
     assert.ok(failed.stderr.includes(key), `missing ${key} in:\n${failed.stderr}`);
   }
   assert.equal(existsSync(badOut), false, "nothing is written for a bad stack");
@@ -243,10 +316,30 @@ test("CLI: missing --stack or a stray argument is a usage error; --help is not",
 });
 
 /** A minimal plan step for the estimate tests. */
-function estimateStep(id: string, host: string, phase: PlanStep["phase"], after: string[], script = "true\n"): PlanStep {
+function estimateStep(
+  id: string,
+  host: string,
+  phase: PlanStep["phase"],
+  after: string[],
+  script = "true\n",
+): PlanStep {
   return {
-    id, host, runsOn: host, scope: "host", phase, description: id, ...(script !== "" ? { script } : {}), stdin: [], after, secretStdout: false,
-    replaceOn: [], deleteBeforeReplace: false, protect: false, waitForSsh: false, formerIds: [], files: [],
+    id,
+    host,
+    runsOn: host,
+    scope: "host",
+    phase,
+    description: id,
+    ...(script !== "" ? { script } : {}),
+    stdin: [],
+    after,
+    secretStdout: false,
+    replaceOn: [],
+    deleteBeforeReplace: false,
+    protect: false,
+    waitForSsh: false,
+    formerIds: [],
+    files: [],
   };
 }
 
@@ -274,17 +367,37 @@ test("estimates: the critical path is the chain with the most seconds, not the m
     ],
   };
   // By step count the load-balancer chain is the longer one (5 steps against 4), by time it is not.
-  assert.deepEqual(scheduleOf(plan).criticalPath, ["lb1-wait-ssh", "lb1-load-balancer", "cp1-wait-vip", "cp1-ca-cert-hash", "cp1-verify"]);
+  assert.deepEqual(scheduleOf(plan).criticalPath, [
+    "lb1-wait-ssh",
+    "lb1-load-balancer",
+    "cp1-wait-vip",
+    "cp1-ca-cert-hash",
+    "cp1-verify",
+  ]);
   const estimate = estimateBringUp(plan, spec);
   assert.deepEqual(estimate.criticalPath, ["cp1-wait-ssh", "cp1-prepare-node", "cp1-verify"]);
   assert.equal(estimate.totalSeconds, 10 + 180 + 60);
-  assert.deepEqual(estimate.phases.map((p) => [p.phase, p.steps, p.onCriticalPath, p.criticalSeconds]), [
-    ["wait-ssh", 2, 1, 10], ["prepare-node", 1, 1, 180], ["load-balancer", 1, 0, 0], ["wait-vip", 1, 0, 0], ["ca-cert-hash", 1, 0, 0],
-    ["verify", 1, 1, 60],
-  ]);
+  assert.deepEqual(
+    estimate.phases.map((p) => [p.phase, p.steps, p.onCriticalPath, p.criticalSeconds]),
+    [
+      ["wait-ssh", 2, 1, 10],
+      ["prepare-node", 1, 1, 180],
+      ["load-balancer", 1, 0, 0],
+      ["wait-vip", 1, 0, 0],
+      ["ca-cert-hash", 1, 0, 0],
+      ["verify", 1, 1, 60],
+    ],
+  );
   assert.equal(aboutMinutes(estimate.totalSeconds), "about 4 minutes");
   assert.throws(() => longestChain([{ id: "a", after: ["b"], weight: 1 }]), /a waits for b, which is not in the graph/);
-  assert.throws(() => longestChain([{ id: "a", after: ["b"], weight: 1 }, { id: "b", after: ["a"], weight: 1 }]), /cycle/);
+  assert.throws(
+    () =>
+      longestChain([
+        { id: "a", after: ["b"], weight: 1 },
+        { id: "b", after: ["a"], weight: 1 },
+      ]),
+    /cycle/,
+  );
 });
 
 test("estimates: a join takes longer on a control plane than on a worker, the init node's is a check; EC2 waits for first boot", () => {
@@ -308,7 +421,9 @@ test("PLAN.md: the duration estimate, per phase and summed along the critical pa
   assert.match(md, new RegExp(`^\\| Bring-up \\| ${about}, estimated`, "m"));
   const section = md.slice(md.indexOf("## Duration estimate"), md.indexOf("## Order"));
   assert.ok(section.includes("Estimates, not measurements"), section);
-  assert.ok(section.includes(`**${about}**`) && section.includes(estimate.criticalPath.map((id) => `\`${id}\``).join(" → ")));
+  assert.ok(
+    section.includes(`**${about}**`) && section.includes(estimate.criticalPath.map((id) => `\`${id}\``).join(" → ")),
+  );
   for (const p of estimate.phases) {
     assert.ok(section.includes(`| \`${p.phase}\` | ${p.steps} |`), `row of ${p.phase}`);
     assert.ok(section.includes(p.estimate.assumption), `assumption of ${p.phase}`);
@@ -326,10 +441,24 @@ test("estimates: the bring-up estimate is flat in workers and grows with control
 });
 
 test("estimates: with `--parallel P`, steps wait for a free slot; unbounded, the critical path is the bound", () => {
-  const prepares = ["cp1", "cp2", "cp3", "worker1"].map((h) => estimateStep(`${h}-prepare-node`, h, "prepare-node", []));
-  const plan = { steps: [...prepares, estimateStep("cp1-verify", "cp1", "verify", prepares.map((s) => s.id))] };
-  assert.deepEqual([1, 2, 3, 4, 1000].map((p) => estimateWithParallel(plan, spec, p)),
-    [4 * 180 + 60, 2 * 180 + 60, 2 * 180 + 60, 180 + 60, 180 + 60]);
+  const prepares = ["cp1", "cp2", "cp3", "worker1"].map((h) =>
+    estimateStep(`${h}-prepare-node`, h, "prepare-node", []),
+  );
+  const plan = {
+    steps: [
+      ...prepares,
+      estimateStep(
+        "cp1-verify",
+        "cp1",
+        "verify",
+        prepares.map((s) => s.id),
+      ),
+    ],
+  };
+  assert.deepEqual(
+    [1, 2, 3, 4, 1000].map((p) => estimateWithParallel(plan, spec, p)),
+    [4 * 180 + 60, 2 * 180 + 60, 2 * 180 + 60, 180 + 60, 180 + 60],
+  );
   assert.equal(estimateWithParallel(plan, spec, 1000), estimateBringUp(plan, spec).totalSeconds);
   // The dev stack's PLAN.md shows the same figures.
   const md = tree.get(PLAN_FILE) ?? "";

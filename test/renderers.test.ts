@@ -2,8 +2,20 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { parseAllDocuments } from "yaml";
-import { APISERVER_REQUEST_TIMEOUT_S, HAPROXY_HARD_STOP_AFTER, HAPROXY_TIMEOUTS, haproxyConfig, serialiseHaproxy } from "../core/plan/haproxy";
-import { INTERFACE_PLACEHOLDER, keepalivedConfig, NOTIFY_SCRIPT_PATH, serialiseKeepalived, SCRIPT_USER } from "../core/plan/keepalived";
+import {
+  APISERVER_REQUEST_TIMEOUT_S,
+  HAPROXY_HARD_STOP_AFTER,
+  HAPROXY_TIMEOUTS,
+  haproxyConfig,
+  serialiseHaproxy,
+} from "../core/plan/haproxy";
+import {
+  INTERFACE_PLACEHOLDER,
+  keepalivedConfig,
+  NOTIFY_SCRIPT_PATH,
+  serialiseKeepalived,
+  SCRIPT_USER,
+} from "../core/plan/keepalived";
 import { serialiseInitConfig, serialiseJoinConfig } from "../core/plan/kubeadm";
 import { SECRETS } from "../core/plan/placeholders";
 import { declaredStdin, fillTemplate, stepScript } from "../core/plan/template";
@@ -18,7 +30,9 @@ import { check, isRoot, missingTool, tempFile } from "./support/tools";
 
 const example = buildSpec(stackConfig("dev"));
 const keepalivedFor = (spec: ClusterSpec, index: number): string =>
-  serialiseKeepalived(keepalivedConfig(spec, { self: spec.loadBalancers[index], peer: spec.loadBalancers[1 - index], index }));
+  serialiseKeepalived(
+    keepalivedConfig(spec, { self: spec.loadBalancers[index], peer: spec.loadBalancers[1 - index], index }),
+  );
 
 test("haproxy.cfg of the example stack matches its golden file", () => {
   assertGolden("haproxy.cfg", serialiseHaproxy(haproxyConfig(example)));
@@ -27,11 +41,22 @@ test("haproxy.cfg of the example stack matches its golden file", () => {
 test("haproxy.cfg: TLS /readyz checks, quick active and passive detection, redispatch on every retry, a tunnel timeout", () => {
   const cfg = serialiseHaproxy(haproxyConfig(example));
   const lines = [
-    "mode tcp", "retries 3", "option redispatch 1", "timeout connect 1s", "timeout check 2s", "timeout tunnel 1h",
-    "http-check send meth GET uri /readyz", "http-check connect ssl", "bind :6443",
+    "mode tcp",
+    "retries 3",
+    "option redispatch 1",
+    "timeout connect 1s",
+    "timeout check 2s",
+    "timeout tunnel 1h",
+    "http-check send meth GET uri /readyz",
+    "http-check connect ssl",
+    "bind :6443",
     "default-server inter 1s fastinter 500ms fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down",
   ];
-  for (const line of lines) assert.ok(cfg.split("\n").some((l) => l.trim() === line), `missing ${line}`);
+  for (const line of lines)
+    assert.ok(
+      cfg.split("\n").some((l) => l.trim() === line),
+      `missing ${line}`,
+    );
   assert.equal((cfg.match(/^ {4}server /gm) ?? []).length, 3);
   assert.match(cfg, /server cp2 192\.168\.1\.102:6443 check check-ssl verify none/);
   // It would also kill the requests HAProxy is redispatching away from a server marked DOWN (state D-).
@@ -39,9 +64,15 @@ test("haproxy.cfg: TLS /readyz checks, quick active and passive detection, redis
 });
 
 test("haproxy.cfg: a vanished api-server (no RST) is out within 4 s by its rendered timers, a killed one within 2 s", () => {
-  const t = renderedTimers(serialiseHaproxy(haproxyConfig(example)), [keepalivedFor(example, 0), keepalivedFor(example, 1)]);
+  const t = renderedTimers(serialiseHaproxy(haproxyConfig(example)), [
+    keepalivedFor(example, 0),
+    keepalivedFor(example, 1),
+  ]);
   // The next check starts inter after the previous one ended; a check to a silent host fails after min(timeout connect, inter).
-  const silent = t.checkInterMs + t.checkFall * Math.min(t.timeoutConnectMs, t.checkInterMs) + (t.checkFall - 1) * t.checkFastInterMs;
+  const silent =
+    t.checkInterMs +
+    t.checkFall * Math.min(t.timeoutConnectMs, t.checkInterMs) +
+    (t.checkFall - 1) * t.checkFastInterMs;
   assert.equal(silent, 3_500);
   assert.ok(silent < 4_000);
   assert.equal(t.checkInterMs + (t.checkFall - 1) * t.checkFastInterMs, 1_500, "refused checks fail at once");
@@ -49,8 +80,16 @@ test("haproxy.cfg: a vanished api-server (no RST) is out within 4 s by its rende
 });
 
 test("haproxy.cfg: workers run as Debian's haproxy user in its chroot; a reload ends old workers after hard-stop-after", () => {
-  const global = serialiseHaproxy(haproxyConfig(example)).split("\n\n")[0].split("\n").map((l) => l.trim());
-  for (const line of ["chroot /var/lib/haproxy", "user haproxy", "group haproxy", `hard-stop-after ${HAPROXY_HARD_STOP_AFTER}`]) {
+  const global = serialiseHaproxy(haproxyConfig(example))
+    .split("\n\n")[0]
+    .split("\n")
+    .map((l) => l.trim());
+  for (const line of [
+    "chroot /var/lib/haproxy",
+    "user haproxy",
+    "group haproxy",
+    `hard-stop-after ${HAPROXY_HARD_STOP_AFTER}`,
+  ]) {
     assert.ok(global.includes(line), `global lacks ${line}`);
   }
   // Long enough for every ordinary API request (kube-apiserver --request-timeout), far below the tunnel timeout.
@@ -85,7 +124,10 @@ test("keepalived.conf of both LBs match their golden files and differ only where
   assert.match(lb2, /unicast_src_ip 192\.168\.1\.99\n\s+unicast_peer \{\n\s+192\.168\.1\.98\n/);
   assert.match(lb1, /priority 101/);
   assert.match(lb2, /priority 100/);
-  const differing = lb1.split("\n").filter((line, i) => line !== lb2.split("\n")[i]).map((l) => l.trim().split(" ")[0]);
+  const differing = lb1
+    .split("\n")
+    .filter((line, i) => line !== lb2.split("\n")[i])
+    .map((l) => l.trim().split(" ")[0]);
   assert.deepEqual(differing, ["router_id", "priority", "unicast_src_ip", "192.168.1.99"]);
   for (const conf of [lb1, lb2]) {
     assert.match(conf, /enable_script_security/);
@@ -122,17 +164,33 @@ test("keepalived.conf with vipInterface auto: the interface is a placeholder the
   assert.match(conf, new RegExp(`192\\.168\\.1\\.100/24 dev ${INTERFACE_PLACEHOLDER}$`, "m"));
   assert.match(conf, new RegExp(`# ${INTERFACE_PLACEHOLDER}: the interface that holds 192\\.168\\.1\\.98`));
   // A host's own interface still wins over auto.
-  const own = buildSpec(exampleWith({ vipInterface: undefined, loadBalancers: [{ name: "lb1", address: "192.168.1.98", interface: "bond0" }, { name: "lb2", address: "192.168.1.99" }] }));
+  const own = buildSpec(
+    exampleWith({
+      vipInterface: undefined,
+      loadBalancers: [
+        { name: "lb1", address: "192.168.1.98", interface: "bond0" },
+        { name: "lb2", address: "192.168.1.99" },
+      ],
+    }),
+  );
   assert.match(keepalivedFor(own, 0), /^ {4}interface bond0$/m);
   assert.doesNotMatch(keepalivedFor(own, 0), new RegExp(INTERFACE_PLACEHOLDER));
 });
 
 /** keepalived -t, judged by the lab's one rule for 2.2.7's SIGTERM after a valid check (lab/lib/keepalived-check.ts). */
-function keepalivedCheck(address: string, conf: string, iface = "eth0"): { ok: boolean; knownBug: boolean; output: string } {
-  return withInterfaceNamespace(address, (exec) => {
-    const verdict = judgeKeepalivedTest(exec(keepalivedTestArgv(tempFile("keepalived.conf", conf))));
-    return { ok: verdict.ok, knownBug: verdict.knownBug, output: verdict.text };
-  }, iface);
+function keepalivedCheck(
+  address: string,
+  conf: string,
+  iface = "eth0",
+): { ok: boolean; knownBug: boolean; output: string } {
+  return withInterfaceNamespace(
+    address,
+    (exec) => {
+      const verdict = judgeKeepalivedTest(exec(keepalivedTestArgv(tempFile("keepalived.conf", conf))));
+      return { ok: verdict.ok, knownBug: verdict.knownBug, output: verdict.text };
+    },
+    iface,
+  );
 }
 
 /**
@@ -141,7 +199,8 @@ function keepalivedCheck(address: string, conf: string, iface = "eth0"): { ok: b
  * SIGTERM, so "no warning" can be checked.
  */
 function withoutScripts(conf: string): string {
-  return conf.replace(/^vrrp_script [^\n]*\{\n(?: {4}[^\n]*\n)*\}\n\n/gm, "")
+  return conf
+    .replace(/^vrrp_script [^\n]*\{\n(?: {4}[^\n]*\n)*\}\n\n/gm, "")
     .replace(/^ {4}track_script \{\n(?: {8}[^\n]*\n)* {4}\}\n/m, "")
     .replace(/^ {4}notify_\w+ "[^"]*"\n/gm, "");
 }
@@ -162,11 +221,22 @@ test("keepalived -t accepts both LBs' configs, without a warning, in a namespace
   ensureScriptUser();
   // On AWS the interface is found on the host (auto): filled as the load-balancer step fills it.
   const aws = buildSpec(stackConfig("aws-example"));
-  const awsConf = serialiseKeepalived(keepalivedConfig(aws, {
-    self: aws.loadBalancers[0], peer: aws.loadBalancers[1], index: 0, notifyMaster: NOTIFY_SCRIPT_PATH, vipGuard: NOTIFY_SCRIPT_PATH,
-  })).replaceAll(INTERFACE_PLACEHOLDER, "ens5");
+  const awsConf = serialiseKeepalived(
+    keepalivedConfig(aws, {
+      self: aws.loadBalancers[0],
+      peer: aws.loadBalancers[1],
+      index: 0,
+      notifyMaster: NOTIFY_SCRIPT_PATH,
+      vipGuard: NOTIFY_SCRIPT_PATH,
+    }),
+  ).replaceAll(INTERFACE_PLACEHOLDER, "ens5");
   const cases = [
-    ...example.loadBalancers.map((lb, index) => ({ what: lb.name, address: lb.privateAddress, conf: keepalivedFor(example, index), iface: "eth0" })),
+    ...example.loadBalancers.map((lb, index) => ({
+      what: lb.name,
+      address: lb.privateAddress,
+      conf: keepalivedFor(example, index),
+      iface: "eth0",
+    })),
     { what: "aws lb1", address: aws.loadBalancers[0].privateAddress, conf: awsConf, iface: "ens5" },
   ];
   for (const c of cases) {
@@ -178,7 +248,10 @@ test("keepalived -t accepts both LBs' configs, without a warning, in a namespace
   // The check can fail: an authentication block under VRRPv3, sub-second adverts under VRRPv2, a bad keyword.
   const conf = withoutScripts(keepalivedFor(example, 0));
   const bad = [
-    conf.replace("    check_unicast_src\n", "    check_unicast_src\n    authentication {\n        auth_type PASS\n        auth_pass Ab3dEf7h\n    }\n"),
+    conf.replace(
+      "    check_unicast_src\n",
+      "    check_unicast_src\n    authentication {\n        auth_type PASS\n        auth_pass Ab3dEf7h\n    }\n",
+    ),
     conf.replace("vrrp_version 3", "vrrp_version 2"),
     conf.replace("    quorum 1\n", "    quorum 1\n    bogus_keyword 1\n"),
   ];
@@ -189,12 +262,17 @@ test("kubeadm init config: v1beta4 golden, endpoint, advertise address, subnets,
   const yaml = serialiseInitConfig(example);
   assertGolden("kubeadm-init-v1beta4.yaml", yaml);
   const docs = parseAllDocuments(yaml).map((d) => d.toJS() as Record<string, unknown>);
-  assert.deepEqual(docs.map((d) => d.kind), ["InitConfiguration", "ClusterConfiguration", "KubeletConfiguration"]);
+  assert.deepEqual(
+    docs.map((d) => d.kind),
+    ["InitConfiguration", "ClusterConfiguration", "KubeletConfiguration"],
+  );
   const [init, cluster] = docs as [Record<string, never>, Record<string, never>];
   assert.equal(cluster["controlPlaneEndpoint"], "192.168.1.100:6443");
   assert.deepEqual(cluster["networking"], { podSubnet: "10.244.0.0/16", serviceSubnet: "10.96.0.0/12" });
   assert.equal(init["certificateKey"], SECRETS.certificateKey.placeholder);
-  assert.deepEqual((init["nodeRegistration"] as { kubeletExtraArgs: unknown }).kubeletExtraArgs, [{ name: "node-ip", value: "192.168.1.101" }]);
+  assert.deepEqual((init["nodeRegistration"] as { kubeletExtraArgs: unknown }).kubeletExtraArgs, [
+    { name: "node-ip", value: "192.168.1.101" },
+  ]);
   assert.equal((init["localAPIEndpoint"] as { advertiseAddress: string }).advertiseAddress, "192.168.1.101");
 });
 
@@ -221,7 +299,13 @@ test("kubeadm join configs: control plane carries certificateKey and its own adv
 });
 
 test("external etcd puts the endpoints and client cert paths in ClusterConfiguration", () => {
-  const yaml = serialiseInitConfig(buildSpec(exampleWith({ externalEtcdEndpoints: ["https://192.168.1.21:2379", "https://192.168.1.22:2379", "https://192.168.1.23:2379"] })));
+  const yaml = serialiseInitConfig(
+    buildSpec(
+      exampleWith({
+        externalEtcdEndpoints: ["https://192.168.1.21:2379", "https://192.168.1.22:2379", "https://192.168.1.23:2379"],
+      }),
+    ),
+  );
   assert.match(yaml, /external:\n\s+endpoints:\n\s+- https:\/\/192.168.1.21:2379/);
   assert.doesNotMatch(yaml, /dataDir/);
 });
@@ -233,39 +317,79 @@ test("script templates refuse missing or unexpected variables", () => {
 });
 
 test("a step's stdin must be what its template's `# stdin:` line reads, in order", () => {
-  const guards = { NODE_NAME: "cp1", ETCD_MODE: "stacked", PEER_URL: "https://10.0.0.1:2380", ENDPOINT: "10.0.0.9:6443", API_ATTEMPTS: 1 };
-  const init = { INIT_CONFIG: "x", TOKEN_PLACEHOLDER: "@T@", CERT_KEY_PLACEHOLDER: "@K@", ROLE: "controlPlane", OTHER_API_SERVERS: "none", ...guards };
-  assert.match(fillTemplate("kubeadm-init", init, ["bootstrapToken", "certificateKey"]), /^# stdin: bootstrapToken certificateKey$/m);
-  assert.throws(() => fillTemplate("kubeadm-init", init, ["certificateKey", "bootstrapToken"]),
-    /kubeadm-init\.sh reads stdin as \[bootstrapToken certificateKey\], the step feeds \[certificateKey bootstrapToken\]/);
+  const guards = {
+    NODE_NAME: "cp1",
+    ETCD_MODE: "stacked",
+    PEER_URL: "https://10.0.0.1:2380",
+    ENDPOINT: "10.0.0.9:6443",
+    API_ATTEMPTS: 1,
+  };
+  const init = {
+    INIT_CONFIG: "x",
+    TOKEN_PLACEHOLDER: "@T@",
+    CERT_KEY_PLACEHOLDER: "@K@",
+    ROLE: "controlPlane",
+    OTHER_API_SERVERS: "none",
+    ...guards,
+  };
+  assert.match(
+    fillTemplate("kubeadm-init", init, ["bootstrapToken", "certificateKey"]),
+    /^# stdin: bootstrapToken certificateKey$/m,
+  );
+  assert.throws(
+    () => fillTemplate("kubeadm-init", init, ["certificateKey", "bootstrapToken"]),
+    /kubeadm-init\.sh reads stdin as \[bootstrapToken certificateKey\], the step feeds \[certificateKey bootstrapToken\]/,
+  );
   assert.throws(() => fillTemplate("kubeadm-init", init), /the step feeds \[\]/);
-  assert.throws(() => fillTemplate("wait-ssh", {}, ["bootstrapToken"]), /wait-ssh\.sh reads stdin as \[\], the step feeds \[bootstrapToken\]/);
+  assert.throws(
+    () => fillTemplate("wait-ssh", {}, ["bootstrapToken"]),
+    /wait-ssh\.sh reads stdin as \[\], the step feeds \[bootstrapToken\]/,
+  );
   // [certificateKey] is read by joining control planes only: with or without it, nothing else.
   const join = {
-    JOIN_CONFIG: "x", ROLE: "worker", TOKEN_PLACEHOLDER: "@T@", CA_HASH_PLACEHOLDER: "@H@", CERT_KEY_PLACEHOLDER: "@K@",
-    TOKEN_URN: "u", MATERIAL_URN: "none", JOIN_ATTEMPTS: 1, ...guards,
+    JOIN_CONFIG: "x",
+    ROLE: "worker",
+    TOKEN_PLACEHOLDER: "@T@",
+    CA_HASH_PLACEHOLDER: "@H@",
+    CERT_KEY_PLACEHOLDER: "@K@",
+    TOKEN_URN: "u",
+    MATERIAL_URN: "none",
+    JOIN_ATTEMPTS: 1,
+    ...guards,
   };
-  assert.deepEqual(stepScript("kubeadm-join", join, ["bootstrapToken", "caCertHash"]).stdin, ["bootstrapToken", "caCertHash"]);
+  assert.deepEqual(stepScript("kubeadm-join", join, ["bootstrapToken", "caCertHash"]).stdin, [
+    "bootstrapToken",
+    "caCertHash",
+  ]);
   assert.doesNotThrow(() => fillTemplate("kubeadm-join", join, ["bootstrapToken", "caCertHash", "certificateKey"]));
-  assert.throws(() => fillTemplate("kubeadm-join", join, ["bootstrapToken", "certificateKey"]),
-    /reads stdin as \[bootstrapToken caCertHash \[certificateKey\]\]/);
+  assert.throws(
+    () => fillTemplate("kubeadm-join", join, ["bootstrapToken", "certificateKey"]),
+    /reads stdin as \[bootstrapToken caCertHash \[certificateKey\]\]/,
+  );
 });
 
 test("`# stdin:` lines name secrets, at most once per template, in the order read_secret reads them", () => {
   assert.deepEqual(declaredStdin("#!/bin/bash\n# stdin: bootstrapToken [certificateKey]\n"), [
-    { name: "bootstrapToken", optional: false }, { name: "certificateKey", optional: true },
+    { name: "bootstrapToken", optional: false },
+    { name: "certificateKey", optional: true },
   ]);
   assert.deepEqual(declaredStdin("#!/bin/bash\nset -euo pipefail\n"), []);
   assert.throws(() => declaredStdin("# stdin: bootstrap token\n"), /names "bootstrap", not one of/);
   assert.throws(() => declaredStdin("# stdin: [caCertHash\n"), /names "\[caCertHash", not one of/);
   assert.throws(() => declaredStdin("# stdin: caCertHash\n# stdin: caCertHash\n"), /2 "# stdin:" lines/);
   const reader = "# stdin: bootstrapToken caCertHash\nread_secret CA_CERT_HASH '.'\nread_secret BOOTSTRAP_TOKEN '.'\n";
-  assert.throws(() => declaredStdin(reader, "x"),
-    /x\.sh: "# stdin: bootstrapToken caCertHash" but its read_secret calls read CA_CERT_HASH BOOTSTRAP_TOKEN/);
+  assert.throws(
+    () => declaredStdin(reader, "x"),
+    /x\.sh: "# stdin: bootstrapToken caCertHash" but its read_secret calls read CA_CERT_HASH BOOTSTRAP_TOKEN/,
+  );
 });
 
 test("kubelet node-ip is the host's privateAddress, not the SSH address (pod network and node traffic on the cluster NIC)", () => {
-  const spec = buildSpec(exampleWith({ workers: [{ name: "worker1", address: "203.0.113.11", privateAddress: "192.168.1.111" }] }));
-  const join = parseAllDocuments(serialiseJoinConfig(spec, spec.workers[0]))[0].toJS() as { nodeRegistration: { kubeletExtraArgs: unknown } };
+  const spec = buildSpec(
+    exampleWith({ workers: [{ name: "worker1", address: "203.0.113.11", privateAddress: "192.168.1.111" }] }),
+  );
+  const join = parseAllDocuments(serialiseJoinConfig(spec, spec.workers[0]))[0].toJS() as {
+    nodeRegistration: { kubeletExtraArgs: unknown };
+  };
   assert.deepEqual(join.nodeRegistration.kubeletExtraArgs, [{ name: "node-ip", value: "192.168.1.111" }]);
 });

@@ -67,7 +67,21 @@ function usedNode(): FakeHost {
   host.write("/var/lib/cni/networks/cbr0/10.244.1.2", "container\n");
   host.write("/run/flannel/subnet.env", "FLANNEL_SUBNET=10.244.1.1/24\n");
   host.write("/var/lib/calico/nodename", "worker1\n");
-  host.setState("links", ["lo", "eth0", "eth1", "docker0", "cni0", "flannel.1", "vxlan.calico", "cali1a2b3c4d5e6", "tunl0", "kube-ipvs0"].join("\n") + "\n");
+  host.setState(
+    "links",
+    [
+      "lo",
+      "eth0",
+      "eth1",
+      "docker0",
+      "cni0",
+      "flannel.1",
+      "vxlan.calico",
+      "cali1a2b3c4d5e6",
+      "tunl0",
+      "kube-ipvs0",
+    ].join("\n") + "\n",
+  );
   host.setState("iptables.rules", NODE_RULES);
   host.setState("ip6tables.rules", NODE_RULES.replace(/10\.244\.0\.0\/16/g, "fd00:10:244::/56"));
   host.setState("ipsets", ["cali40all-ipam-pools", "KUBE-CLUSTER-IP", "host-blocklist"].join("\n") + "\n");
@@ -93,7 +107,11 @@ test("reset: the pod network's interfaces, IPVS, CNI state and the cluster's ipt
   for (const family of ["iptables", "ip6tables"]) {
     const rules = host.readState(`${family}.rules`) ?? "";
     assert.doesNotMatch(rules, clusterRule, family);
-    for (const line of [...HOST_RULES.filter.slice(0, 1), "-A INPUT -p tcp -m tcp --dport 22 -j HOST-SSH", "-A HOST-SSH -s 10.0.0.0/8 -j ACCEPT"]) {
+    for (const line of [
+      ...HOST_RULES.filter.slice(0, 1),
+      "-A INPUT -p tcp -m tcp --dport 22 -j HOST-SSH",
+      "-A HOST-SSH -s 10.0.0.0/8 -j ACCEPT",
+    ]) {
       assert.ok(rules.includes(`${line}\n`), `${family}: ${line}`);
     }
     assert.equal((rules.match(/^COMMIT$/gm) ?? []).length, 3, "every table is still there");
@@ -111,7 +129,12 @@ test("reset run again, or on a host that never joined, changes nothing and succe
   const before = host.calls().length;
   const again = host.run(RESET);
   assert.equal(again.status, 0, again.stderr);
-  for (const call of host.calls(before)) assert.doesNotMatch(call, /^(kubeadm reset|ip link delete|iptables-restore|ip6tables-restore|ipset destroy|ipvsadm)/, call);
+  for (const call of host.calls(before))
+    assert.doesNotMatch(
+      call,
+      /^(kubeadm reset|ip link delete|iptables-restore|ip6tables-restore|ipset destroy|ipvsadm)/,
+      call,
+    );
   assert.equal(host.readState("iptables.rules"), rulesAfter);
 
   const bare = newHost();
@@ -119,7 +142,10 @@ test("reset run again, or on a host that never joined, changes nothing and succe
   const r = bare.run(RESET);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^reset: /m);
-  assert.ok(!bare.calls().some((c) => /^(kubeadm|ip link delete|iptables-restore|ipvsadm)/.test(c)), bare.calls().join("\n"));
+  assert.ok(
+    !bare.calls().some((c) => /^(kubeadm|ip link delete|iptables-restore|ipvsadm)/.test(c)),
+    bare.calls().join("\n"),
+  );
 });
 
 test("reset cleans both iptables backends where both exist (kube-proxy's image may have used the other one)", (t) => {
@@ -143,7 +169,11 @@ test("a node's join step, when deleted, runs the reset clean-up", () => {
   const plan = buildPlan(buildSpec(stackConfig("dev")));
   for (const id of ["worker1-kubeadm-join", "cp2-kubeadm-join"]) {
     const onDelete = plan.steps.find((s) => s.id === id)?.deleteScript ?? "";
-    for (const line of ["kubeadm reset -f", "find /etc/cni/net.d -mindepth 1 -delete", "without_cluster_rules <<<\"$before\""]) {
+    for (const line of [
+      "kubeadm reset -f",
+      "find /etc/cni/net.d -mindepth 1 -delete",
+      'without_cluster_rules <<<"$before"',
+    ]) {
       assert.ok(onDelete.includes(line), `${id}: ${line}`);
     }
   }

@@ -16,20 +16,31 @@ const step = (id: string): { script: string; runsOn: string; stdin: readonly Sec
 };
 /** Fake secret values, by name. */
 const FAKE: Readonly<Record<SecretName, string>> = {
-  bootstrapToken: TOKEN, caCertHash: HASH, certificateKey: "c".repeat(64), keepalivedAuthPass: "Ab3dEf7h",
+  bootstrapToken: TOKEN,
+  caCertHash: HASH,
+  certificateKey: "c".repeat(64),
+  keepalivedAuthPass: "Ab3dEf7h",
 };
 /** The stdin a step gets, in the order its plan entry (checked against the script) gives. */
-const stdinOf = (id: string): string => step(id).stdin.map((n) => `${FAKE[n]}\n`).join("");
+const stdinOf = (id: string): string =>
+  step(id)
+    .stdin.map((n) => `${FAKE[n]}\n`)
+    .join("");
 const sims: HostSim[] = [];
-after(() => { for (const s of sims) s.cleanup(); });
+after(() => {
+  for (const s of sims) s.cleanup();
+});
 
 /**
  * Runs a rendered step for real in the host simulator (test/support/host-sim.ts), after the steps
  * in `before`; returns its result, the config files the fake tools saw (mode, content) and what is
  * left in the folder where secret files are written.
  */
-function runStep(t: { skip: (why: string) => void }, id: string, opts: { before?: string[]; stdin?: string; fault?: string } = {}):
-  (SimResult & { seen: string; leftovers: string[] }) | undefined {
+function runStep(
+  t: { skip: (why: string) => void },
+  id: string,
+  opts: { before?: string[]; stdin?: string; fault?: string } = {},
+): (SimResult & { seen: string; leftovers: string[] }) | undefined {
   const why = simUnavailable();
   if (why) {
     t.skip(why);
@@ -41,7 +52,9 @@ function runStep(t: { skip: (why: string) => void }, id: string, opts: { before?
   const seenBefore = sim.seen().length;
   if (opts.fault) sim.fault(opts.fault);
   const r = sim.run(step(id).runsOn, step(id).script, opts.stdin ?? stdinOf(id));
-  const leftovers = readdirSync(sim.hostPath(step(id).runsOn, "/etc/kubernetes/kubeadm-ha")).filter((f) => f !== "member");
+  const leftovers = readdirSync(sim.hostPath(step(id).runsOn, "/etc/kubernetes/kubeadm-ha")).filter(
+    (f) => f !== "member",
+  );
   return { ...r, seen: sim.seen().slice(seenBefore), leftovers };
 }
 
@@ -90,8 +103,16 @@ test("certificate upload: the key travels in a 0600 InitConfiguration with the c
   const r = runStep(t, "cp2-join-material", { before: ["kubeadm-init"] });
   if (!r) return;
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.seen, new RegExp(`^mode=600\\napiVersion: kubeadm\\.k8s\\.io/v1beta4\\nkind: InitConfiguration\\ncertificateKey: "${FAKE.certificateKey}"\\n---\\napiVersion: kubeadm\\.k8s\\.io/v1beta4\\nkind: ClusterConfiguration\\n`));
-  assert.match(r.stdout, /control-plane certificates for cp2 \(192\.168\.1\.102\) uploaded on cp1 at .*; kubeadm deletes them after 2 h/);
+  assert.match(
+    r.seen,
+    new RegExp(
+      `^mode=600\\napiVersion: kubeadm\\.k8s\\.io/v1beta4\\nkind: InitConfiguration\\ncertificateKey: "${FAKE.certificateKey}"\\n---\\napiVersion: kubeadm\\.k8s\\.io/v1beta4\\nkind: ClusterConfiguration\\n`,
+    ),
+  );
+  assert.match(
+    r.stdout,
+    /control-plane certificates for cp2 \(192\.168\.1\.102\) uploaded on cp1 at .*; kubeadm deletes them after 2 h/,
+  );
   assert.deepEqual(r.leftovers, []);
 });
 

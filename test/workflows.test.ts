@@ -35,8 +35,12 @@ test("pull-request workflow: runs the tests as root with the lab's packages, the
   const all = steps(doc);
   assert.ok(all.some((s) => s.uses?.startsWith("actions/setup-node@") && s.with?.["node-version"] === 20));
   const install = all.find((s) => s.run?.includes("apt-get install"))?.run ?? "";
-  for (const pkg of ["haproxy", "keepalived", "etcd-server", "etcd-client", "iproute2", "shellcheck"]) assert.match(install, new RegExp(`\\b${pkg}\\b`), pkg);
-  assert.ok(all.some((s) => /sudo .*\.ci\/run|sudo .*npm test/.test(s.run ?? "")), "tests run as root");
+  for (const pkg of ["haproxy", "keepalived", "etcd-server", "etcd-client", "iproute2", "shellcheck"])
+    assert.match(install, new RegExp(`\\b${pkg}\\b`), pkg);
+  assert.ok(
+    all.some((s) => /sudo .*\.ci\/run|sudo .*npm test/.test(s.run ?? "")),
+    "tests run as root",
+  );
   const preview = pulumiSteps(doc);
   assert.equal(preview.length, 1);
   assert.equal(preview[0].uses, "pulumi/actions@v6");
@@ -67,6 +71,8 @@ test("deploy workflow: manual trigger only, behind an environment, runs pulumi u
 test("workflows render the same stacks they preview, and those stacks exist", () => {
   const { doc } = workflow("pull-request.yml");
   const stacks = Object.values(doc.jobs).flatMap((j) => (j.strategy?.matrix?.stack as string[] | undefined) ?? []);
-  const options = ((workflow("deploy.yml").doc.on.workflow_dispatch as { inputs: { stack: { options: string[] } } }).inputs.stack.options);
-  for (const stack of [...stacks, ...options]) assert.doesNotThrow(() => readFileSync(join(ROOT, `Pulumi.${stack}.yaml`)), stack);
+  const options = (workflow("deploy.yml").doc.on.workflow_dispatch as { inputs: { stack: { options: string[] } } })
+    .inputs.stack.options;
+  for (const stack of [...stacks, ...options])
+    assert.doesNotThrow(() => readFileSync(join(ROOT, `Pulumi.${stack}.yaml`)), stack);
 });

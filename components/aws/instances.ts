@@ -23,15 +23,18 @@ export function ubuntuAmiName(architecture: Architecture): string {
 /** The AMI: the override, or the newest Ubuntu 22.04 LTS for the instance types' architecture (its deb awscli moves the VIP). */
 export function amiFor(spec: AwsSpec, parent: pulumi.Resource): pulumi.Input<string> {
   if (spec.ami) return spec.ami;
-  return aws.ec2.getAmiOutput({
-    owners: [CANONICAL],
-    mostRecent: true,
-    filters: [
-      { name: "name", values: [ubuntuAmiName(spec.architecture)] },
-      { name: "architecture", values: [spec.architecture] },
-      { name: "virtualization-type", values: ["hvm"] },
-    ],
-  }, { parent }).id;
+  return aws.ec2.getAmiOutput(
+    {
+      owners: [CANONICAL],
+      mostRecent: true,
+      filters: [
+        { name: "name", values: [ubuntuAmiName(spec.architecture)] },
+        { name: "architecture", values: [spec.architecture] },
+        { name: "virtualization-type", values: ["hvm"] },
+      ],
+    },
+    { parent },
+  ).id;
 }
 
 /** Where and how one instance is placed. */
@@ -61,30 +64,48 @@ export function ignoredInputs(host: HostSpec): string[] {
 
 /** The instance type of a host's role. */
 export function instanceTypeOf(spec: AwsSpec, host: HostSpec): string {
-  return host.role === "loadBalancer" ? spec.instanceTypes.loadBalancer : host.role === "controlPlane" ? spec.instanceTypes.controlPlane : spec.instanceTypes.worker;
+  return host.role === "loadBalancer"
+    ? spec.instanceTypes.loadBalancer
+    : host.role === "controlPlane"
+      ? spec.instanceTypes.controlPlane
+      : spec.instanceTypes.worker;
 }
 
 /** One EC2 instance for a host: fixed private IP, IMDSv2 only, encrypted gp3 root volume. */
-export function hostInstance(spec: AwsSpec, host: HostSpec, args: InstanceArgs, parent: pulumi.Resource): aws.ec2.Instance {
-  return new aws.ec2.Instance(`${spec.clusterName}-${host.name}`, {
-    ami: args.defaults.ami,
-    instanceType: instanceTypeOf(spec, host),
-    subnetId: args.subnetId,
-    privateIp: host.privateAddress,
-    vpcSecurityGroupIds: args.securityGroupIds,
-    keyName: args.defaults.keyName,
-    iamInstanceProfile: args.instanceProfile,
-    associatePublicIpAddress: true,
-    metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
-    rootBlockDevice: { volumeType: "gp3", volumeSize: spec.rootVolumeSizeGb, encrypted: true, deleteOnTermination: true },
-    tags: clusterTags(spec, host.name, { "kubeadm-ha:role": host.role }),
-    volumeTags: clusterTags(spec, `${host.name}-root`),
-  }, {
-    parent,
-    // The fixed private IP cannot be on two instances: the old one must go first.
-    deleteBeforeReplace: true,
-    ignoreChanges: ignoredInputs(host),
-    dependsOn: args.after ? [args.after] : [],
-    protect: args.protect === true,
-  });
+export function hostInstance(
+  spec: AwsSpec,
+  host: HostSpec,
+  args: InstanceArgs,
+  parent: pulumi.Resource,
+): aws.ec2.Instance {
+  return new aws.ec2.Instance(
+    `${spec.clusterName}-${host.name}`,
+    {
+      ami: args.defaults.ami,
+      instanceType: instanceTypeOf(spec, host),
+      subnetId: args.subnetId,
+      privateIp: host.privateAddress,
+      vpcSecurityGroupIds: args.securityGroupIds,
+      keyName: args.defaults.keyName,
+      iamInstanceProfile: args.instanceProfile,
+      associatePublicIpAddress: true,
+      metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
+      rootBlockDevice: {
+        volumeType: "gp3",
+        volumeSize: spec.rootVolumeSizeGb,
+        encrypted: true,
+        deleteOnTermination: true,
+      },
+      tags: clusterTags(spec, host.name, { "kubeadm-ha:role": host.role }),
+      volumeTags: clusterTags(spec, `${host.name}-root`),
+    },
+    {
+      parent,
+      // The fixed private IP cannot be on two instances: the old one must go first.
+      deleteBeforeReplace: true,
+      ignoreChanges: ignoredInputs(host),
+      dependsOn: args.after ? [args.after] : [],
+      protect: args.protect === true,
+    },
+  );
 }

@@ -4,7 +4,12 @@ import { AwsSpec } from "../../core/config/aws";
 import { clusterTags } from "./tags";
 
 /** Target group settings of the NLB mode; exported for tests and the README. */
-export function targetGroupArgs(spec: AwsSpec, apiPort: number, vpcId: pulumi.Input<string>, which: "internal" | "public"): aws.lb.TargetGroupArgs {
+export function targetGroupArgs(
+  spec: AwsSpec,
+  apiPort: number,
+  vpcId: pulumi.Input<string>,
+  which: "internal" | "public",
+): aws.lb.TargetGroupArgs {
   return {
     port: apiPort,
     protocol: "TCP",
@@ -14,7 +19,15 @@ export function targetGroupArgs(spec: AwsSpec, apiPort: number, vpcId: pulumi.In
     preserveClientIp: "false",
     connectionTermination: true,
     deregistrationDelay: 30,
-    healthCheck: { protocol: "HTTPS", port: String(apiPort), path: "/readyz", interval: 10, healthyThreshold: 2, unhealthyThreshold: 2, timeout: 6 },
+    healthCheck: {
+      protocol: "HTTPS",
+      port: String(apiPort),
+      path: "/readyz",
+      interval: 10,
+      healthyThreshold: 2,
+      unhealthyThreshold: 2,
+      timeout: 6,
+    },
     tags: clusterTags(spec, `api-${which}`),
   };
 }
@@ -62,27 +75,51 @@ export class ApiNlb extends pulumi.ComponentResource {
     const internal = this.frontend(`${name}-int`, args, true, args.securityGroupIds.internal);
     this.internalDnsName = internal.dnsName;
     this.internalReady = internal.ready;
-    if (args.spec.publicApi && args.securityGroupIds.public) this.publicDnsName = this.frontend(`${name}-pub`, args, false, args.securityGroupIds.public).dnsName;
+    if (args.spec.publicApi && args.securityGroupIds.public)
+      this.publicDnsName = this.frontend(`${name}-pub`, args, false, args.securityGroupIds.public).dnsName;
     this.registerOutputs({ internalDnsName: this.internalDnsName, publicDnsName: this.publicDnsName });
   }
 
   private frontend(name: string, args: ApiNlbArgs, internal: boolean, securityGroupId: pulumi.Input<string>): Frontend {
-    const nlb = new aws.lb.LoadBalancer(name, {
-      loadBalancerType: "network",
-      internal,
-      subnets: args.subnetIds,
-      securityGroups: [securityGroupId],
-      enableCrossZoneLoadBalancing: true,
-      tags: clusterTags(args.spec, internal ? "api-internal" : "api-public"),
-    }, { parent: this });
-    const targetGroup = new aws.lb.TargetGroup(name, targetGroupArgs(args.spec, args.apiPort, args.vpcId, internal ? "internal" : "public"), { parent: this });
-    const listener = new aws.lb.Listener(name, {
-      loadBalancerArn: nlb.arn, port: args.apiPort, protocol: "TCP",
-      defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
-    }, { parent: this });
-    const targets = args.targets.map((t) => new aws.lb.TargetGroupAttachment(`${name}-${t.name}`, {
-      targetGroupArn: targetGroup.arn, targetId: t.instanceId, port: args.apiPort,
-    }, { parent: this }));
+    const nlb = new aws.lb.LoadBalancer(
+      name,
+      {
+        loadBalancerType: "network",
+        internal,
+        subnets: args.subnetIds,
+        securityGroups: [securityGroupId],
+        enableCrossZoneLoadBalancing: true,
+        tags: clusterTags(args.spec, internal ? "api-internal" : "api-public"),
+      },
+      { parent: this },
+    );
+    const targetGroup = new aws.lb.TargetGroup(
+      name,
+      targetGroupArgs(args.spec, args.apiPort, args.vpcId, internal ? "internal" : "public"),
+      { parent: this },
+    );
+    const listener = new aws.lb.Listener(
+      name,
+      {
+        loadBalancerArn: nlb.arn,
+        port: args.apiPort,
+        protocol: "TCP",
+        defaultActions: [{ type: "forward", targetGroupArn: targetGroup.arn }],
+      },
+      { parent: this },
+    );
+    const targets = args.targets.map(
+      (t) =>
+        new aws.lb.TargetGroupAttachment(
+          `${name}-${t.name}`,
+          {
+            targetGroupArn: targetGroup.arn,
+            targetId: t.instanceId,
+            port: args.apiPort,
+          },
+          { parent: this },
+        ),
+    );
     return { dnsName: nlb.dnsName, ready: [listener, ...targets] };
   }
 }

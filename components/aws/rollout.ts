@@ -24,13 +24,21 @@ export function rolloutGate(
 ): remote.Command {
   const id = `${host.name}-aws-instance-ready`;
   const script = fillTemplate("aws-instance-ready", {
-    NODE_NAME: host.name, ROLE: host.role, API_PORT: spec.apiPort, INSTANCE_TYPE: instanceTypeOf(aws, host), ATTEMPTS: READY_ATTEMPTS,
+    NODE_NAME: host.name,
+    ROLE: host.role,
+    API_PORT: spec.apiPort,
+    INSTANCE_TYPE: instanceTypeOf(aws, host),
+    ATTEMPTS: READY_ATTEMPTS,
   });
-  return new remote.Command(id, {
-    connection: connectionFor(host, spec.ssh, target.sshPrivateKey, target.sshAddress),
-    // No create: a new instance is brought up by the plan; only a changed one is waited for.
-    update: sudoWrap(script, id),
-    logging: "stdoutAndStderr",
-    addPreviousOutputInEnv: false,
-  }, { parent, dependsOn: [target.instance], customTimeouts: { update: "15m" } });
+  return new remote.Command(
+    id,
+    {
+      connection: connectionFor(host, spec.ssh, target.sshPrivateKey, target.sshAddress),
+      // No create: a new instance is brought up by the plan; only a changed one is waited for.
+      update: sudoWrap(script, id),
+      logging: "stdoutAndStderr",
+      addPreviousOutputInEnv: false,
+    },
+    { parent, dependsOn: [target.instance], customTimeouts: { update: "15m" } },
+  );
 }

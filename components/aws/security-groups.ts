@@ -28,7 +28,8 @@ export interface IngressRule {
 
 /** The groups a cluster uses: the keepalived pair's, or its NLBs' (a public one with `publicApi`). */
 export function groupsOf(aws: AwsSpec): GroupName[] {
-  const front: GroupName[] = aws.loadBalancerMode === "nlb" ? ["nlb", ...(aws.publicApi ? ["nlbPublic" as const] : [])] : ["lb"];
+  const front: GroupName[] =
+    aws.loadBalancerMode === "nlb" ? ["nlb", ...(aws.publicApi ? ["nlbPublic" as const] : [])] : ["lb"];
   return [...front, "node", "controlPlane"];
 }
 
@@ -39,23 +40,98 @@ export function ingressRules(spec: ClusterSpec, aws: AwsSpec): IngressRule[] {
   // Nodes use the keepalived VIP or the internal NLB; users the same, or the public NLB.
   const front = aws.loadBalancerMode === "nlb" ? "nlb" : "lb";
   const clientFront = aws.loadBalancerMode === "nlb" && aws.publicApi ? "nlbPublic" : front;
-  for (const cidr of new Set(aws.apiAllowedCidrs)) rules.push({ to: clientFront, purpose: "API clients", protocol: "tcp", fromPort: port, toPort: port, source: { cidr } });
-  rules.push({ to: front, purpose: "API from the nodes (kubelets, pods)", protocol: "tcp", fromPort: port, toPort: port, source: { group: "node" } });
+  for (const cidr of new Set(aws.apiAllowedCidrs))
+    rules.push({
+      to: clientFront,
+      purpose: "API clients",
+      protocol: "tcp",
+      fromPort: port,
+      toPort: port,
+      source: { cidr },
+    });
+  rules.push({
+    to: front,
+    purpose: "API from the nodes (kubelets, pods)",
+    protocol: "tcp",
+    fromPort: port,
+    toPort: port,
+    source: { group: "node" },
+  });
   if (front === "lb") {
     rules.push({ to: "lb", purpose: "VRRP between the LB pair", protocol: "112", source: { group: "lb" } });
-    for (const cidr of new Set(aws.sshAllowedCidrs)) rules.push({ to: "lb", purpose: "SSH", protocol: "tcp", fromPort: 22, toPort: 22, source: { cidr } });
+    for (const cidr of new Set(aws.sshAllowedCidrs))
+      rules.push({ to: "lb", purpose: "SSH", protocol: "tcp", fromPort: 22, toPort: 22, source: { cidr } });
   }
-  rules.push({ to: "controlPlane", purpose: "api-server from the load balancers", protocol: "tcp", fromPort: port, toPort: port, source: { group: front } });
-  if (clientFront !== front) rules.push({ to: "controlPlane", purpose: "api-server from the public load balancer", protocol: "tcp", fromPort: port, toPort: port, source: { group: clientFront } });
-  rules.push({ to: "controlPlane", purpose: "api-server from the nodes", protocol: "tcp", fromPort: port, toPort: port, source: { group: "node" } });
-  rules.push({ to: "controlPlane", purpose: "etcd peers and clients", protocol: "tcp", fromPort: 2379, toPort: 2380, source: { group: "controlPlane" } });
-  rules.push({ to: "node", purpose: "kubelet API", protocol: "tcp", fromPort: 10250, toPort: 10250, source: { group: "node" } });
-  if (spec.cni === "flannel") rules.push({ to: "node", purpose: "flannel VXLAN", protocol: "udp", fromPort: 8472, toPort: 8472, source: { group: "node" } });
+  rules.push({
+    to: "controlPlane",
+    purpose: "api-server from the load balancers",
+    protocol: "tcp",
+    fromPort: port,
+    toPort: port,
+    source: { group: front },
+  });
+  if (clientFront !== front)
+    rules.push({
+      to: "controlPlane",
+      purpose: "api-server from the public load balancer",
+      protocol: "tcp",
+      fromPort: port,
+      toPort: port,
+      source: { group: clientFront },
+    });
+  rules.push({
+    to: "controlPlane",
+    purpose: "api-server from the nodes",
+    protocol: "tcp",
+    fromPort: port,
+    toPort: port,
+    source: { group: "node" },
+  });
+  rules.push({
+    to: "controlPlane",
+    purpose: "etcd peers and clients",
+    protocol: "tcp",
+    fromPort: 2379,
+    toPort: 2380,
+    source: { group: "controlPlane" },
+  });
+  rules.push({
+    to: "node",
+    purpose: "kubelet API",
+    protocol: "tcp",
+    fromPort: 10250,
+    toPort: 10250,
+    source: { group: "node" },
+  });
+  if (spec.cni === "flannel")
+    rules.push({
+      to: "node",
+      purpose: "flannel VXLAN",
+      protocol: "udp",
+      fromPort: 8472,
+      toPort: 8472,
+      source: { group: "node" },
+    });
   if (spec.cni === "calico") {
-    rules.push({ to: "node", purpose: "calico VXLAN", protocol: "udp", fromPort: 4789, toPort: 4789, source: { group: "node" } });
-    rules.push({ to: "node", purpose: "calico typha", protocol: "tcp", fromPort: 5473, toPort: 5473, source: { group: "node" } });
+    rules.push({
+      to: "node",
+      purpose: "calico VXLAN",
+      protocol: "udp",
+      fromPort: 4789,
+      toPort: 4789,
+      source: { group: "node" },
+    });
+    rules.push({
+      to: "node",
+      purpose: "calico typha",
+      protocol: "tcp",
+      fromPort: 5473,
+      toPort: 5473,
+      source: { group: "node" },
+    });
   }
-  for (const cidr of new Set(aws.sshAllowedCidrs)) rules.push({ to: "node", purpose: "SSH", protocol: "tcp", fromPort: 22, toPort: 22, source: { cidr } });
+  for (const cidr of new Set(aws.sshAllowedCidrs))
+    rules.push({ to: "node", purpose: "SSH", protocol: "tcp", fromPort: 22, toPort: 22, source: { cidr } });
   return rules;
 }
 
@@ -73,25 +149,50 @@ export class SecurityGroups extends pulumi.ComponentResource {
   /** Group ids of the groups this cluster uses (see {@link groupsOf}). */
   public readonly ids: Partial<Record<GroupName, pulumi.Output<string>>>;
 
-  constructor(name: string, args: { spec: ClusterSpec; aws: AwsSpec; vpcId: pulumi.Input<string> }, opts?: pulumi.ComponentResourceOptions) {
+  constructor(
+    name: string,
+    args: { spec: ClusterSpec; aws: AwsSpec; vpcId: pulumi.Input<string> },
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
     super("kubeadm-ha:aws:SecurityGroups", name, {}, opts);
-    const groups = new Map(groupsOf(args.aws).map((g) => {
-      const { name: role, description } = GROUPS[g];
-      const sg = new aws.ec2.SecurityGroup(`${name}-${role}`, { vpcId: args.vpcId, description, tags: clusterTags(args.aws, `sg-${role}`) }, { parent: this });
-      new aws.vpc.SecurityGroupEgressRule(`${name}-${role}-egress`, { securityGroupId: sg.id, ipProtocol: "-1", cidrIpv4: "0.0.0.0/0", description: "all egress (packages, images, EC2 API)" }, { parent: this });
-      return [g, sg.id] as const;
-    }));
+    const groups = new Map(
+      groupsOf(args.aws).map((g) => {
+        const { name: role, description } = GROUPS[g];
+        const sg = new aws.ec2.SecurityGroup(
+          `${name}-${role}`,
+          { vpcId: args.vpcId, description, tags: clusterTags(args.aws, `sg-${role}`) },
+          { parent: this },
+        );
+        new aws.vpc.SecurityGroupEgressRule(
+          `${name}-${role}-egress`,
+          {
+            securityGroupId: sg.id,
+            ipProtocol: "-1",
+            cidrIpv4: "0.0.0.0/0",
+            description: "all egress (packages, images, EC2 API)",
+          },
+          { parent: this },
+        );
+        return [g, sg.id] as const;
+      }),
+    );
     this.ids = Object.fromEntries(groups);
     ingressRules(args.spec, args.aws).forEach((r) => {
       const id = `${name}-${r.to}-${r.protocol}-${r.fromPort ?? "all"}-${"cidr" in r.source ? r.source.cidr.replace(/[./]/g, "-") : r.source.group}`;
-      new aws.vpc.SecurityGroupIngressRule(id, {
-        securityGroupId: this.id(r.to),
-        description: r.purpose,
-        ipProtocol: r.protocol,
-        fromPort: r.fromPort,
-        toPort: r.toPort,
-        ...("cidr" in r.source ? { cidrIpv4: r.source.cidr } : { referencedSecurityGroupId: this.id(r.source.group) }),
-      }, { parent: this });
+      new aws.vpc.SecurityGroupIngressRule(
+        id,
+        {
+          securityGroupId: this.id(r.to),
+          description: r.purpose,
+          ipProtocol: r.protocol,
+          fromPort: r.fromPort,
+          toPort: r.toPort,
+          ...("cidr" in r.source
+            ? { cidrIpv4: r.source.cidr }
+            : { referencedSecurityGroupId: this.id(r.source.group) }),
+        },
+        { parent: this },
+      );
     });
     this.registerOutputs({});
   }

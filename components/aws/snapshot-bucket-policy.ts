@@ -20,12 +20,14 @@ export interface SnapshotBucketScope {
 export function snapshotBucketPolicy(scope: SnapshotBucketScope): string {
   return JSON.stringify({
     Version: "2012-10-17",
-    Statement: [{
-      Sid: "PutEtcdSnapshots",
-      Effect: "Allow",
-      Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
-      Resource: [`arn:${scope.partition}:s3:::${scope.bucket}/${scope.prefix}/*`],
-    }],
+    Statement: [
+      {
+        Sid: "PutEtcdSnapshots",
+        Effect: "Allow",
+        Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
+        Resource: [`arn:${scope.partition}:s3:::${scope.bucket}/${scope.prefix}/*`],
+      },
+    ],
   });
 }
 
@@ -50,18 +52,34 @@ export class SnapshotBucketAccess extends pulumi.ComponentResource {
     super("kubeadm-ha:aws:SnapshotBucketAccess", name, {}, opts);
     // The partition names ARNs and service principals (aws-cn: ec2.amazonaws.com.cn).
     const partition = aws.getPartitionOutput({}, { parent: this });
-    const role = new aws.iam.Role(`${name}-role`, {
-      assumeRolePolicy: partition.dnsSuffix.apply((suffix) => JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: `ec2.${suffix}` }, Action: "sts:AssumeRole" }],
-      })),
-      tags: args.tags,
-    }, { parent: this });
-    this.instanceProfile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name, tags: args.tags }, { parent: this });
-    this.policy = new aws.iam.RolePolicy(`${name}-put-snapshots`, {
-      role: role.id,
-      policy: partition.partition.apply((p) => snapshotBucketPolicy({ partition: p, bucket: args.bucket, prefix: args.prefix })),
-    }, { parent: this });
+    const role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        assumeRolePolicy: partition.dnsSuffix.apply((suffix) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: `ec2.${suffix}` }, Action: "sts:AssumeRole" }],
+          }),
+        ),
+        tags: args.tags,
+      },
+      { parent: this },
+    );
+    this.instanceProfile = new aws.iam.InstanceProfile(
+      `${name}-profile`,
+      { role: role.name, tags: args.tags },
+      { parent: this },
+    );
+    this.policy = new aws.iam.RolePolicy(
+      `${name}-put-snapshots`,
+      {
+        role: role.id,
+        policy: partition.partition.apply((p) =>
+          snapshotBucketPolicy({ partition: p, bucket: args.bucket, prefix: args.prefix }),
+        ),
+      },
+      { parent: this },
+    );
     this.registerOutputs({});
   }
 }

@@ -21,14 +21,25 @@ export interface VipMoverScope {
  * design in EC2 (no resource-level permissions), and reads only.
  */
 export function vipMoverPolicy(scope: VipMoverScope): string {
-  const arn = (type: string, id: string): string => `arn:${scope.partition}:ec2:${scope.region}:${scope.accountId}:${type}/${id}`;
+  const arn = (type: string, id: string): string =>
+    `arn:${scope.partition}:ec2:${scope.region}:${scope.accountId}:${type}/${id}`;
   const enis = scope.eniIds.map((eni) => arn("network-interface", eni));
   const statements: Record<string, unknown>[] = [
-    { Sid: "MoveVipBetweenTheLbPair", Effect: "Allow", Action: ["ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], Resource: enis },
+    {
+      Sid: "MoveVipBetweenTheLbPair",
+      Effect: "Allow",
+      Action: ["ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
+      Resource: enis,
+    },
   ];
   if (scope.eipAllocationId) {
     statements.push(
-      { Sid: "KeepTheApiAddressOnTheVip", Effect: "Allow", Action: ["ec2:AssociateAddress"], Resource: [arn("elastic-ip", scope.eipAllocationId), ...enis] },
+      {
+        Sid: "KeepTheApiAddressOnTheVip",
+        Effect: "Allow",
+        Action: ["ec2:AssociateAddress"],
+        Resource: [arn("elastic-ip", scope.eipAllocationId), ...enis],
+      },
       { Sid: "FindTheApiAddress", Effect: "Allow", Action: ["ec2:DescribeAddresses"], Resource: ["*"] },
     );
   }
@@ -48,24 +59,41 @@ export class VipMoverRole extends pulumi.ComponentResource {
     this.name = name;
     // The partition names ARNs and service principals (aws-cn: ec2.amazonaws.com.cn).
     this.partition = aws.getPartitionOutput({}, { parent: this });
-    this.role = new aws.iam.Role(`${name}-role`, {
-      assumeRolePolicy: this.partition.dnsSuffix.apply((suffix) => JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: `ec2.${suffix}` }, Action: "sts:AssumeRole" }],
-      })),
-      tags,
-    }, { parent: this });
-    this.instanceProfile = new aws.iam.InstanceProfile(`${name}-profile`, { role: this.role.name, tags }, { parent: this });
+    this.role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        assumeRolePolicy: this.partition.dnsSuffix.apply((suffix) =>
+          JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: `ec2.${suffix}` }, Action: "sts:AssumeRole" }],
+          }),
+        ),
+        tags,
+      },
+      { parent: this },
+    );
+    this.instanceProfile = new aws.iam.InstanceProfile(
+      `${name}-profile`,
+      { role: this.role.name, tags },
+      { parent: this },
+    );
     this.registerOutputs({});
   }
 
   /** Grants the move on exactly these interfaces (and the association of the API's Elastic IP, if any). */
   allow(region: string, eniIds: pulumi.Input<string>[], eipAllocationId?: pulumi.Input<string>): aws.iam.RolePolicy {
     const account = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-    return new aws.iam.RolePolicy(`${this.name}-move-vip`, {
-      role: this.role.id,
-      policy: pulumi.all([this.partition.partition, account, pulumi.output(eipAllocationId), pulumi.all(eniIds)])
-        .apply(([partition, accountId, eip, enis]) => vipMoverPolicy({ partition, region, accountId, eniIds: enis, eipAllocationId: eip })),
-    }, { parent: this });
+    return new aws.iam.RolePolicy(
+      `${this.name}-move-vip`,
+      {
+        role: this.role.id,
+        policy: pulumi
+          .all([this.partition.partition, account, pulumi.output(eipAllocationId), pulumi.all(eniIds)])
+          .apply(([partition, accountId, eip, enis]) =>
+            vipMoverPolicy({ partition, region, accountId, eniIds: enis, eipAllocationId: eip }),
+          ),
+      },
+      { parent: this },
+    );
   }
 }

@@ -15,7 +15,14 @@ import { HostLists, validateBareMetalCounts, validateHosts } from "./validate-ho
 import { validateNetworks, validatePodCapacity } from "./validate-networks";
 import { validateBastion, validatePorts, validateSshKey, validateSshUser } from "./validate-ssh";
 import { validateVersion } from "./validate-version";
-import { Vip, validateVip, validateVipInterface, validateVipOnLbNetwork, validateVipOutsideNetworks, validateVrrp } from "./validate-vip";
+import {
+  Vip,
+  validateVip,
+  validateVipInterface,
+  validateVipOnLbNetwork,
+  validateVipOutsideNetworks,
+  validateVrrp,
+} from "./validate-vip";
 // config → plan imports: the aws host layout and the late endpoint are pure plan values the spec holds.
 import { awsLayout } from "../plan/aws-layout";
 import { LATE } from "../plan/placeholders";
@@ -43,7 +50,14 @@ export function buildSpec(entries: Record<string, unknown>, context: SpecContext
   const shape = parseShape(bounded.values);
   const problems = [...normalized.problems, ...bounded.problems, ...shape.problems];
   // A shape error must not hide the rest: check the other keys on a copy with the bad parts neutralised.
-  const config = shape.config ?? parseShape(neutralise(bounded.values, shape.problems.map((p) => p.key))).config;
+  const config =
+    shape.config ??
+    parseShape(
+      neutralise(
+        bounded.values,
+        shape.problems.map((p) => p.key),
+      ),
+    ).config;
   if (!config) throw new ConfigError(problems);
   const result = checkSemantics(config, { ...context, region: entries["aws:region"] });
   const reported = new Set(problems.map((p) => p.key));
@@ -81,7 +95,9 @@ function checkSemantics(c: RawConfig, context: AwsContext): { spec?: ClusterSpec
   validateVipInterface(c, report);
   const nets = validateNetworks(c, report);
   const configuredVip = validateVip(c, report);
-  const placed = isAws ? placeAwsHosts(c, context, configuredVip, report) : placeBareMetalHosts(c, configuredVip, report, warn);
+  const placed = isAws
+    ? placeAwsHosts(c, context, configuredVip, report)
+    : placeBareMetalHosts(c, configuredVip, report, warn);
   validateHostClashes(placed.hosts, placed.vip, nets, report, isAws ? "aws" : "baremetal");
   if (!isAws) validateVipOnLbNetwork(c, placed.vip, placed.hosts.loadBalancers, report);
   validateVipOutsideNetworks(placed.vip, nets, report);
@@ -130,7 +146,9 @@ function assembleSpec(c: RawConfig, minor: number, placed: Placement, warnings: 
       user: c.sshUser,
       port: c.sshPort,
       bastion: c.bastion && {
-        host: c.bastion.host, user: c.bastion.user ?? c.sshUser, port: c.bastion.port ?? 22,
+        host: c.bastion.host,
+        user: c.bastion.user ?? c.sshUser,
+        port: c.bastion.port ?? 22,
         ...(c.bastion.hostKey !== undefined ? { hostKey: c.bastion.hostKey } : {}),
       },
     },
@@ -143,7 +161,10 @@ function assembleSpec(c: RawConfig, minor: number, placed: Placement, warnings: 
     loadBalancers: placed.hosts.loadBalancers,
     controlPlanes: placed.hosts.controlPlanes,
     workers: placed.hosts.workers,
-    etcd: c.externalEtcdEndpoints.length > 0 ? { mode: "external", endpoints: c.externalEtcdEndpoints } : { mode: "stacked" },
+    etcd:
+      c.externalEtcdEndpoints.length > 0
+        ? { mode: "external", endpoints: c.externalEtcdEndpoints }
+        : { mode: "stacked" },
     etcdSnapshots: etcdSnapshotSpec(c),
     warnings,
   };

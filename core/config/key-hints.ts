@@ -17,7 +17,9 @@ export function unknownKeyMessage(name: string): string {
 function nearNamespace(namespace: string): boolean {
   if (namespace === CONFIG_NAMESPACE) return false;
   const squash = (s: string): string => s.toLowerCase().replace(/[-_.\s]/g, "");
-  return squash(namespace) === squash(CONFIG_NAMESPACE) || editDistance(namespace.toLowerCase(), CONFIG_NAMESPACE, 2) <= 2;
+  return (
+    squash(namespace) === squash(CONFIG_NAMESPACE) || editDistance(namespace.toLowerCase(), CONFIG_NAMESPACE, 2) <= 2
+  );
 }
 
 /**

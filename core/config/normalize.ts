@@ -17,7 +17,9 @@ export interface NormalizedConfig {
 
 /** A stack file's encrypted value (`key: {secure: ...}`), as the render reads it without decrypting. */
 function isSecureValue(raw: unknown): boolean {
-  return raw !== null && typeof raw === "object" && !Array.isArray(raw) && Object.keys(raw).length === 1 && "secure" in raw;
+  return (
+    raw !== null && typeof raw === "object" && !Array.isArray(raw) && Object.keys(raw).length === 1 && "secure" in raw
+  );
 }
 
 /**
@@ -31,7 +33,10 @@ function isSecureValue(raw: unknown): boolean {
  * every other value ends up in scripts, resource inputs or outputs in clear, so a secret one is
  * refused rather than leaked (and never shown in a message).
  */
-export function normalizeConfig(entries: Record<string, unknown>, secretKeys: ReadonlySet<string> = new Set()): NormalizedConfig {
+export function normalizeConfig(
+  entries: Record<string, unknown>,
+  secretKeys: ReadonlySet<string> = new Set(),
+): NormalizedConfig {
   const values: Record<string, unknown> = {};
   const problems: Problem[] = [];
   const warnings: string[] = [];
@@ -52,7 +57,10 @@ export function normalizeConfig(entries: Record<string, unknown>, secretKeys: Re
     if (key.kind === "secret") {
       if (raw === undefined || raw === null || raw === "") continue;
       values[name] = SECRET_SET;
-      if (!secret) warnings.push(`${fullKey} is stored in plain text in the stack configuration; store it encrypted: pulumi config set --secret ${fullKey} < ~/.ssh/id_ed25519`);
+      if (!secret)
+        warnings.push(
+          `${fullKey} is stored in plain text in the stack configuration; store it encrypted: pulumi config set --secret ${fullKey} < ~/.ssh/id_ed25519`,
+        );
       continue;
     }
     if (secret) {
@@ -61,7 +69,11 @@ export function normalizeConfig(entries: Record<string, unknown>, secretKeys: Re
     }
     const parsed = parseValue(key.kind, raw);
     if (parsed.ok) values[name] = parsed.value;
-    else problems.push({ key: fullKey, message: `${show(raw)} is not ${KIND_WORDS[key.kind]}; write it as JSON, e.g. ${KIND_EXAMPLES[key.kind]}` });
+    else
+      problems.push({
+        key: fullKey,
+        message: `${show(raw)} is not ${KIND_WORDS[key.kind]}; write it as JSON, e.g. ${KIND_EXAMPLES[key.kind]}`,
+      });
   }
   for (const key of CONFIG_KEYS) {
     if (values[key.name] === undefined && key.default !== undefined) values[key.name] = key.default;
@@ -71,15 +83,28 @@ export function normalizeConfig(entries: Record<string, unknown>, secretKeys: Re
 
 /** The refusal of a secret value for a key whose value is used in clear. */
 function notSecretMessage(fullKey: string, key: ConfigKey): string {
-  const how = key.kind === "object" || key.kind === "array" ? `pulumi config set --path, or a plain YAML value in Pulumi.<stack>.yaml` : `pulumi config set ${fullKey} <value>`;
+  const how =
+    key.kind === "object" || key.kind === "array"
+      ? `pulumi config set --path, or a plain YAML value in Pulumi.<stack>.yaml`
+      : `pulumi config set ${fullKey} <value>`;
   return `is set as a secret, but its value goes into scripts, resource inputs and outputs in clear, so it cannot stay secret; only sshPrivateKey can. Set it again without --secret (${how})`;
 }
 
 const KIND_WORDS: Readonly<Record<KeyKind, string>> = {
-  integer: "a whole number", boolean: "true or false", array: "a list", object: "an object", string: "a string", secret: "a string",
+  integer: "a whole number",
+  boolean: "true or false",
+  array: "a list",
+  object: "an object",
+  string: "a string",
+  secret: "a string",
 };
 const KIND_EXAMPLES: Readonly<Record<KeyKind, string>> = {
-  integer: "6443", boolean: "true", array: `["a", "b"] (a YAML list in Pulumi.<stack>.yaml)`, object: `{"host": "203.0.113.5"} (a YAML map in Pulumi.<stack>.yaml)`, string: `"text"`, secret: `"text"`,
+  integer: "6443",
+  boolean: "true",
+  array: `["a", "b"] (a YAML list in Pulumi.<stack>.yaml)`,
+  object: `{"host": "203.0.113.5"} (a YAML map in Pulumi.<stack>.yaml)`,
+  string: `"text"`,
+  secret: `"text"`,
 };
 
 function parseValue(kind: KeyKind, raw: unknown): { ok: true; value: unknown } | { ok: false } {

@@ -1,10 +1,20 @@
 import { findKey } from "./keys";
 import { Problem, show } from "./problems";
 import { keyPath } from "./report";
-import { bastionSchema, HOST_FIELDS, instanceTypesSchema, RawConfig, rawConfigSchema, REQUIRED_HOST_FIELDS } from "./schema";
+import {
+  bastionSchema,
+  HOST_FIELDS,
+  instanceTypesSchema,
+  RawConfig,
+  rawConfigSchema,
+  REQUIRED_HOST_FIELDS,
+} from "./schema";
 
 // Strict objects are hosts, bastion and instanceTypes: each message lists the fields of the object at fault.
-const FIELDS_OF: Readonly<Record<string, readonly string[]>> = { bastion: bastionSchema.keyof().options, instanceTypes: instanceTypesSchema.keyof().options };
+const FIELDS_OF: Readonly<Record<string, readonly string[]>> = {
+  bastion: bastionSchema.keyof().options,
+  instanceTypes: instanceTypesSchema.keyof().options,
+};
 
 /** The fields valid where an unknown one was found: a host's, or those of `bastion` / `instanceTypes`. */
 function validFields(path: readonly PropertyKey[]): string {
@@ -17,7 +27,10 @@ export function parseShape(values: Record<string, unknown>): { config?: RawConfi
   if (result.success) return { config: result.data, problems: [] };
   const problems = result.error.issues.map((issue): Problem => {
     if (issue.code === "unrecognized_keys") {
-      return { key: keyPath(issue.path), message: `unknown field(s) ${issue.keys.join(", ")}; ${validFields(issue.path)}` };
+      return {
+        key: keyPath(issue.path),
+        message: `unknown field(s) ${issue.keys.join(", ")}; ${validFields(issue.path)}`,
+      };
     }
     const got = valueAt(values, issue.path);
     if (got === undefined) return { key: keyPath(issue.path), message: "is required" };

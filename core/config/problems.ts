@@ -13,7 +13,9 @@ export class ConfigError extends Error {
 
   constructor(problems: readonly Problem[]) {
     const lines = problems.map((p) => `  - ${p.key}: ${p.message}`);
-    super(`kubeadm-ha: invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${lines.join("\n")}`);
+    super(
+      `kubeadm-ha: invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${lines.join("\n")}`,
+    );
     this.name = "ConfigError";
     this.problems = problems;
   }
@@ -21,6 +23,6 @@ export class ConfigError extends Error {
 
 /** Renders a user value for an error message, short and quoted. */
 export function show(value: unknown): string {
-  const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  const text = typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

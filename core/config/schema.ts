@@ -11,22 +11,34 @@ export const hostSchema = z.strictObject({
 });
 
 /** The optional SSH jump host (`bastion`). */
-export const bastionSchema = z.strictObject({ host: z.string(), user: z.string().optional(), port: z.number().int().optional(), hostKey: z.string().optional() });
+export const bastionSchema = z.strictObject({
+  host: z.string(),
+  user: z.string().optional(),
+  port: z.number().int().optional(),
+  hostKey: z.string().optional(),
+});
 
 /** Instance type overrides per role (`instanceTypes`, aws). */
-export const instanceTypesSchema = z.strictObject({ loadBalancer: z.string(), controlPlane: z.string(), worker: z.string() }).partial();
+export const instanceTypesSchema = z
+  .strictObject({ loadBalancer: z.string(), controlPlane: z.string(), worker: z.string() })
+  .partial();
 
 /** The fields a host entry may have, in schema order. */
 export const HOST_FIELDS = hostSchema.keyof().options;
 
 /** The host fields every entry must have. */
-export const REQUIRED_HOST_FIELDS = HOST_FIELDS.filter((field) => !hostSchema.shape[field].safeParse(undefined).success);
+export const REQUIRED_HOST_FIELDS = HOST_FIELDS.filter(
+  (field) => !hostSchema.shape[field].safeParse(undefined).success,
+);
 
 /**
  * Seconds as a number: Pulumi hands `pulumi config set KEY 0.3` over as the text "0.3", a stack
  * file's YAML as a number. Only plain decimal text is read; anything else stays text, and is refused.
  */
-const secondsSchema = z.preprocess((v) => (typeof v === "string" && /^\d{1,4}(\.\d{1,4})?$/.test(v) ? Number(v) : v), z.number());
+const secondsSchema = z.preprocess(
+  (v) => (typeof v === "string" && /^\d{1,4}(\.\d{1,4})?$/.test(v) ? Number(v) : v),
+  z.number(),
+);
 
 // The value type of every key of the contract. Whether a key may be unset is not written here: it
 // follows from keys.ts (no default = may be unset), and `satisfies` keeps these names equal to its names.
@@ -73,13 +85,16 @@ const VALUE_TYPES = {
 type ValueTypes = typeof VALUE_TYPES;
 
 /** The config shape: a key without a default in the contract is optional. */
-type ConfigShape = { [K in keyof ValueTypes]: K extends DefaultedKeyName ? ValueTypes[K] : z.ZodOptional<ValueTypes[K]> };
+type ConfigShape = {
+  [K in keyof ValueTypes]: K extends DefaultedKeyName ? ValueTypes[K] : z.ZodOptional<ValueTypes[K]>;
+};
 
 /** Makes optional every key the contract gives no default (defaults are applied before the shape check). */
 function withContractOptionality(types: ValueTypes): ConfigShape {
   const shape: Record<string, z.ZodType> = {};
   // Insertion order is VALUE_TYPES' order, which is the order zod reports issues in.
-  for (const [name, type] of Object.entries(types)) shape[name] = findKey(name)?.default === undefined ? type.optional() : type;
+  for (const [name, type] of Object.entries(types))
+    shape[name] = findKey(name)?.default === undefined ? type.optional() : type;
   // The loop builds exactly the mapped type; TypeScript cannot follow a loop over keys.
   return shape as ConfigShape;
 }

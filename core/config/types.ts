@@ -31,8 +31,7 @@ export interface SshSpec {
 
 /** Where etcd runs. */
 export type EtcdSpec =
-  | { readonly mode: "stacked" }
-  | { readonly mode: "external"; readonly endpoints: readonly string[] };
+  { readonly mode: "stacked" } | { readonly mode: "external"; readonly endpoints: readonly string[] };
 
 /** Scheduled snapshots of a stacked etcd, taken on every control plane (day two). */
 export interface EtcdSnapshotSpec {

@@ -9,7 +9,8 @@ import { Report } from "./report";
 
 // Region names: `<area>[-<qualifier>]-<direction>-<n>` (us-east-1, us-gov-west-1, cn-northwest-1,
 // us-isob-east-1, eusc-de-east-1); see the AWS "Regions and Zones" list.
-const REGION = /^[a-z]{2,4}(?:-[a-z]{2,5})?-(?:central|north|south|east|west|northeast|northwest|southeast|southwest)-[1-9]\d?$/;
+const REGION =
+  /^[a-z]{2,4}(?:-[a-z]{2,5})?-(?:central|north|south|east|west|northeast|northwest|southeast|southwest)-[1-9]\d?$/;
 // An availability zone (eu-west-1a) or Local Zone (us-east-1-bos-1a) given where a region belongs.
 const ZONE = /^([a-z]{2,4}(?:-[a-z]{2,5})?-[a-z]+-[1-9]\d?)(?:[a-z]|-[a-z0-9-]+)$/;
 
@@ -21,9 +22,12 @@ export function checkRegion(region: unknown, report: Report): string | undefined
   }
   if (typeof region === "string" && REGION.test(region)) return region;
   const zone = typeof region === "string" ? ZONE.exec(region) : null;
-  report(["aws:region"], zone && REGION.test(zone[1])
-    ? `${show(region)} is an availability zone; the region is ${show(zone[1])}`
-    : `${show(region)} is not an AWS region name such as "eu-west-1" or "us-gov-west-1"`);
+  report(
+    ["aws:region"],
+    zone && REGION.test(zone[1])
+      ? `${show(region)} is an availability zone; the region is ${show(zone[1])}`
+      : `${show(region)} is not an AWS region name such as "eu-west-1" or "us-gov-west-1"`,
+  );
   return undefined;
 }
 
@@ -34,7 +38,10 @@ const CLUSTER_NAME = /^[a-z](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 /** `clusterName`: 1-32 lowercase letters, digits and `-`, starting with a letter, not ending with `-`. */
 export function checkClusterName(name: string, report: Report): void {
   if (!CLUSTER_NAME.test(name)) {
-    report(["clusterName"], `${show(name)} is not a cluster name: 1-32 lowercase letters, digits and "-", starting with a letter and not ending with "-" (e.g. "prod-eu")`);
+    report(
+      ["clusterName"],
+      `${show(name)} is not a cluster name: 1-32 lowercase letters, digits and "-", starting with a letter and not ending with "-" (e.g. "prod-eu")`,
+    );
   }
 }
 
@@ -43,12 +50,14 @@ const AMI = /^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 
 /** `ami`: an AMI id shape; the image itself is looked up before validation (see validate-aws.ts). */
 export function checkAmiId(ami: string | undefined, report: Report): void {
-  if (ami !== undefined && !AMI.test(ami)) report(["ami"], `${show(ami)} is not an AMI id such as "ami-0abcdef1234567890" ("ami-" and 8 or 17 hex digits)`);
+  if (ami !== undefined && !AMI.test(ami))
+    report(["ami"], `${show(ami)} is not an AMI id such as "ami-0abcdef1234567890" ("ami-" and 8 or 17 hex digits)`);
 }
 
 // <family><generation><attributes>[-<option>].<size>: t3.medium, c6gn.16xlarge, m7i-flex.large,
 // x2iedn.metal, is4gen.medium; plus the high-memory `u-6tb1.metal` family.
-const INSTANCE_TYPE = /^(?:([a-z]+)(\d+)([a-z]*)(?:-[a-z0-9]+)?|u-\d+tb\d)\.(?:nano|micro|small|medium|large|xlarge|[1-9]\d{0,2}xlarge|metal(?:-\d+xl)?)$/;
+const INSTANCE_TYPE =
+  /^(?:([a-z]+)(\d+)([a-z]*)(?:-[a-z0-9]+)?|u-\d+tb\d)\.(?:nano|micro|small|medium|large|xlarge|[1-9]\d{0,2}xlarge|metal(?:-\d+xl)?)$/;
 
 /** What an instance type name says: its architecture, or why it is refused. */
 export type InstanceTypeShape = { readonly architecture: Architecture } | { readonly problem: string };
@@ -62,7 +71,10 @@ export function instanceTypeShape(type: string): InstanceTypeShape {
   if (!m) return { problem: `${show(type)} is not an EC2 instance type name such as "t3.medium" or "m7g.large"` };
   const [, family, , attributes] = m;
   // Mac instances run macOS on dedicated hosts only.
-  if (family === "mac") return { problem: `${show(type)} is a Mac instance (dedicated hosts, macOS); use a Linux type such as "m7i.large"` };
+  if (family === "mac")
+    return {
+      problem: `${show(type)} is a Mac instance (dedicated hosts, macOS); use a Linux type such as "m7i.large"`,
+    };
   return { architecture: family === "a" || (attributes ?? "").includes("g") ? "arm64" : "x86_64" };
 }
 
@@ -73,7 +85,11 @@ const TOO_SMALL_FOR_CONTROL_PLANE = /^[a-z]+\d+[a-z]*\.(?:nano|micro|small)$/;
  * `instanceTypes`: each a type name, a control plane of at least `medium`, and one architecture
  * for all roles (one AMI serves every instance). Returns that architecture when all are valid.
  */
-export function checkInstanceTypes(types: Readonly<Record<"loadBalancer" | "controlPlane" | "worker", string>>, roles: readonly ("loadBalancer" | "controlPlane" | "worker")[], report: Report): Architecture | undefined {
+export function checkInstanceTypes(
+  types: Readonly<Record<"loadBalancer" | "controlPlane" | "worker", string>>,
+  roles: readonly ("loadBalancer" | "controlPlane" | "worker")[],
+  report: Report,
+): Architecture | undefined {
   const archOf = new Map<string, Architecture>();
   for (const role of roles) {
     const shape = instanceTypeShape(types[role]);
@@ -81,22 +97,39 @@ export function checkInstanceTypes(types: Readonly<Record<"loadBalancer" | "cont
     else archOf.set(role, shape.architecture);
   }
   if (roles.includes("controlPlane") && TOO_SMALL_FOR_CONTROL_PLANE.test(types.controlPlane)) {
-    report(["instanceTypes", "controlPlane"], `${show(types.controlPlane)} is too small for a control plane (etcd and the api-server need 2 vCPU and more than 2 GiB); use t3.medium or larger`);
+    report(
+      ["instanceTypes", "controlPlane"],
+      `${show(types.controlPlane)} is too small for a control plane (etcd and the api-server need 2 vCPU and more than 2 GiB); use t3.medium or larger`,
+    );
   }
   const arches = new Set(archOf.values());
   if (arches.size > 1) {
-    const list = [...archOf].map(([role, arch]) => `${role} ${show(types[role as keyof typeof types])} is ${arch}`).join(", ");
-    report(["instanceTypes"], `mixes architectures (${list}): one AMI serves every instance, so use one architecture for all roles`);
+    const list = [...archOf]
+      .map(([role, arch]) => `${role} ${show(types[role as keyof typeof types])} is ${arch}`)
+      .join(", ");
+    report(
+      ["instanceTypes"],
+      `mixes architectures (${list}): one AMI serves every instance, so use one architecture for all roles`,
+    );
     return undefined;
   }
   return archOf.size === roles.length ? [...arches][0] : undefined;
 }
 
 /** The AMI override against the instance types: it must exist and match their architecture. */
-export function checkAmiArchitecture(ami: { readonly id: string; readonly architecture?: string }, architecture: Architecture, region: string, report: Report): void {
-  if (ami.architecture === undefined) report(["ami"], `${show(ami.id)} was not found in ${region} (AMIs are regional: copy it, or pick the region's id)`);
+export function checkAmiArchitecture(
+  ami: { readonly id: string; readonly architecture?: string },
+  architecture: Architecture,
+  region: string,
+  report: Report,
+): void {
+  if (ami.architecture === undefined)
+    report(["ami"], `${show(ami.id)} was not found in ${region} (AMIs are regional: copy it, or pick the region's id)`);
   else if (ami.architecture !== architecture) {
-    report(["ami"], `${show(ami.id)} is an ${ami.architecture} image but instanceTypes are ${architecture}; pick an ${architecture} AMI or matching instance types`);
+    report(
+      ["ami"],
+      `${show(ami.id)} is an ${ami.architecture} image but instanceTypes are ${architecture}; pick an ${architecture} AMI or matching instance types`,
+    );
   }
 }
 

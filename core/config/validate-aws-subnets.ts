@@ -24,39 +24,68 @@ export interface ExistingSubnetInput {
  * Each listed subnet exists in `vpcId`, is listed once, sits in its own AZ, is /{@link MIN_SUBNET_PREFIX}
  * or larger and (without a bastion) routes to an internet gateway. Returns the subnets in order.
  */
-export function checkExistingSubnets(input: ExistingSubnetInput, existing: readonly ExistingSubnet[] | undefined, report: Report): AwsSubnet[] {
+export function checkExistingSubnets(
+  input: ExistingSubnetInput,
+  existing: readonly ExistingSubnet[] | undefined,
+  report: Report,
+): AwsSubnet[] {
   const zones = new Map<string, number>();
   return input.subnetIds.map((id, i) => {
     const found = existing?.find((e) => e.id === id);
     const net = parseIpv4Cidr(found?.cidr ?? "");
     const first = input.subnetIds.indexOf(id);
-    if (first !== i) report(["subnetIds", i], `${show(id)} is listed twice (also subnetIds[${first}]); list one subnet per AZ`);
-    else if (!found || !net) report(["subnetIds", i], `${show(id)} was not found in ${input.vpcId} (check the id and the region)`);
-    else if (found.vpcId !== undefined && found.vpcId !== input.vpcId) report(["subnetIds", i], `${show(id)} belongs to ${found.vpcId}, not to vpcId ${input.vpcId}`);
-    else if (net.prefix > MIN_SUBNET_PREFIX) report(["subnetIds", i], `${show(id)} is ${found.cidr}; subnets need /${MIN_SUBNET_PREFIX} or larger for the fixed host addresses`);
+    if (first !== i)
+      report(["subnetIds", i], `${show(id)} is listed twice (also subnetIds[${first}]); list one subnet per AZ`);
+    else if (!found || !net)
+      report(["subnetIds", i], `${show(id)} was not found in ${input.vpcId} (check the id and the region)`);
+    else if (found.vpcId !== undefined && found.vpcId !== input.vpcId)
+      report(["subnetIds", i], `${show(id)} belongs to ${found.vpcId}, not to vpcId ${input.vpcId}`);
+    else if (net.prefix > MIN_SUBNET_PREFIX)
+      report(
+        ["subnetIds", i],
+        `${show(id)} is ${found.cidr}; subnets need /${MIN_SUBNET_PREFIX} or larger for the fixed host addresses`,
+      );
     else if (found.availabilityZone !== undefined && zones.has(found.availabilityZone)) {
-      report(["subnetIds", i], `${show(id)} is in ${found.availabilityZone} like subnetIds[${zones.get(found.availabilityZone)}]; list one subnet per AZ (control planes are spread over them)`);
+      report(
+        ["subnetIds", i],
+        `${show(id)} is in ${found.availabilityZone} like subnetIds[${zones.get(found.availabilityZone)}]; list one subnet per AZ (control planes are spread over them)`,
+      );
     } else if (found.routesToInternetGateway === false && !input.bastion) {
-      report(["subnetIds", i], `${show(id)} has no route 0.0.0.0/0 to an internet gateway: instances are reached on their public IPs and download packages; use public subnets (or set bastion and give the subnets a NAT route)`);
+      report(
+        ["subnetIds", i],
+        `${show(id)} has no route 0.0.0.0/0 to an internet gateway: instances are reached on their public IPs and download packages; use public subnets (or set bastion and give the subnets a NAT route)`,
+      );
     }
-    if (found?.availabilityZone !== undefined && !zones.has(found.availabilityZone)) zones.set(found.availabilityZone, i);
+    if (found?.availabilityZone !== undefined && !zones.has(found.availabilityZone))
+      zones.set(found.availabilityZone, i);
     return { id, cidr: found?.cidr ?? "", azIndex: i };
   });
 }
 
 /** The fixed addresses of the layout that another interface in the VPC already holds. */
-export function checkAddressesInUse(layout: AwsLayout, inUse: readonly AddressInUse[] | undefined, report: Report): void {
+export function checkAddressesInUse(
+  layout: AwsLayout,
+  inUse: readonly AddressInUse[] | undefined,
+  report: Report,
+): void {
   if (!inUse || inUse.length === 0) return;
   const held = new Map(inUse.map((a) => [a.address, a.by]));
   const fixed: [string, string, number][] = [
-    ...[...layout.loadBalancers, ...layout.controlPlanes, ...layout.workers].map((h): [string, string, number] => [h.privateAddress, h.name, layout.subnetOf[h.name]]),
+    ...[...layout.loadBalancers, ...layout.controlPlanes, ...layout.workers].map((h): [string, string, number] => [
+      h.privateAddress,
+      h.name,
+      layout.subnetOf[h.name],
+    ]),
     [layout.vip, "the VIP", 0],
   ];
   for (const [address, what, subnet] of fixed) {
     const by = held.get(address);
     if (by) {
-      report(["subnetIds", subnet], `${address} (${what}) is already held by ${by}; the cluster uses fixed addresses in its subnets `
-        + `(.10/.11 load balancers, .20+ control planes, .128+ workers, .100 the VIP): free them or use other subnets`);
+      report(
+        ["subnetIds", subnet],
+        `${address} (${what}) is already held by ${by}; the cluster uses fixed addresses in its subnets ` +
+          `(.10/.11 load balancers, .20+ control planes, .128+ workers, .100 the VIP): free them or use other subnets`,
+      );
     }
   }
 }
@@ -72,9 +101,15 @@ export function checkAwsVip(vip: string, firstSubnet: AwsSubnet, report: Report)
   const size = 2 ** (32 - net.prefix);
   const reserved = [0, 1, 2, 3, size - 1].map((offset) => addressAt(base, offset));
   if (!contains(net, vip)) {
-    report(["vip"], `${show(vip)} is outside the load balancers' subnet ${firstSubnet.cidr}: the VIP is a secondary IP of that subnet (leave vip unset for its .100)`);
+    report(
+      ["vip"],
+      `${show(vip)} is outside the load balancers' subnet ${firstSubnet.cidr}: the VIP is a secondary IP of that subnet (leave vip unset for its .100)`,
+    );
   } else if (reserved.includes(vip)) {
-    report(["vip"], `${show(vip)} is one of the addresses AWS reserves in ${firstSubnet.cidr} (${reserved.join(", ")}); pick another, or leave vip unset for the subnet's .100`);
+    report(
+      ["vip"],
+      `${show(vip)} is one of the addresses AWS reserves in ${firstSubnet.cidr} (${reserved.join(", ")}); pick another, or leave vip unset for the subnet's .100`,
+    );
   }
 }
 
@@ -83,11 +118,21 @@ export function checkAwsVip(vip: string, firstSubnet: AwsSubnet, report: Report)
  * VPC CIDR) would be a new instance, reset and joined again, several at once. Refused, naming the
  * keys that place hosts; reported at `key` (`subnetIds` or `vpcCidr`/`availabilityZoneCount`).
  */
-export function checkRunningHostsStay(layout: AwsLayout, running: readonly RunningHost[] | undefined, keys: readonly string[], report: Report): void {
-  const placed = new Map([...layout.loadBalancers, ...layout.controlPlanes, ...layout.workers].map((h) => [h.name, h.privateAddress]));
+export function checkRunningHostsStay(
+  layout: AwsLayout,
+  running: readonly RunningHost[] | undefined,
+  keys: readonly string[],
+  report: Report,
+): void {
+  const placed = new Map(
+    [...layout.loadBalancers, ...layout.controlPlanes, ...layout.workers].map((h) => [h.name, h.privateAddress]),
+  );
   const moved = (running ?? []).filter((r) => placed.has(r.name) && placed.get(r.name) !== r.privateAddress);
   if (moved.length === 0) return;
   const list = moved.map((r) => `${r.name} ${r.privateAddress} → ${placed.get(r.name)}`).join(", ");
-  report([keys[0]], `moves running hosts to other addresses (${list}): each would be replaced by a new instance (reset, then joined again), `
-    + `several at once. Keep ${keys.join(", ")} as they were for this stack; for another network, build a new stack`);
+  report(
+    [keys[0]],
+    `moves running hosts to other addresses (${list}): each would be replaced by a new instance (reset, then joined again), ` +
+      `several at once. Keep ${keys.join(", ")} as they were for this stack; for another network, build a new stack`,
+  );
 }

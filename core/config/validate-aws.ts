@@ -12,7 +12,14 @@ import { DEFAULT_INSTANCE_TYPES } from "./keys";
 import { show } from "./problems";
 import { Report } from "./report";
 import { RawConfig } from "./schema";
-import { checkAmiArchitecture, checkAmiId, checkClusterName, checkInstanceTypes, checkRegion, checkSshPublicKey } from "./validate-aws-names";
+import {
+  checkAmiArchitecture,
+  checkAmiId,
+  checkClusterName,
+  checkInstanceTypes,
+  checkRegion,
+  checkSshPublicKey,
+} from "./validate-aws-names";
 import { checkAddressesInUse, checkAwsVip, checkExistingSubnets, checkRunningHostsStay } from "./validate-aws-subnets";
 
 /** A valid aws config: the spec's AWS settings (the layout adds `subnetOf`) and the layout's input. */
@@ -41,13 +48,27 @@ export function validateAws(c: RawConfig, context: AwsContext, report: Report): 
   checkClusterName(c.clusterName, counted);
   validateAwsAccess(c, counted);
   const sizing = validateAwsSizing(c, counted);
-  if (c.ami !== undefined && context.ami?.id === c.ami && sizing.architecture && region) checkAmiArchitecture(context.ami, sizing.architecture, region, counted);
+  if (c.ami !== undefined && context.ami?.id === c.ami && sizing.architecture && region)
+    checkAmiArchitecture(context.ami, sizing.architecture, region, counted);
   const { vpc, subnets } = validateAwsNetwork(c, context, counted);
   const mode = c.loadBalancerMode;
-  if (reported > 0 || !vpc || !region || !sizing.architecture || !c.sshPublicKey || !c.sshAllowedCidrs || !c.apiAllowedCidrs || (mode !== "keepalived" && mode !== "nlb")) return undefined;
+  if (
+    reported > 0 ||
+    !vpc ||
+    !region ||
+    !sizing.architecture ||
+    !c.sshPublicKey ||
+    !c.sshAllowedCidrs ||
+    !c.apiAllowedCidrs ||
+    (mode !== "keepalived" && mode !== "nlb")
+  )
+    return undefined;
   const vipAddress = c.vip?.split("/")[0];
   const layout: AwsLayoutInput = {
-    subnets, loadBalancerMode: mode, controlPlaneCount: c.controlPlaneCount, workerCount: c.workerCount,
+    subnets,
+    loadBalancerMode: mode,
+    controlPlaneCount: c.controlPlaneCount,
+    workerCount: c.workerCount,
     // The same default as bare metal ("auto": found on the host); Nitro instances name it ens5.
     interface: c.vipInterface,
     vip: vipAddress !== undefined && isIpv4(vipAddress) ? vipAddress : undefined,
@@ -55,22 +76,44 @@ export function validateAws(c: RawConfig, context: AwsContext, report: Report): 
   if (layout.vip !== undefined) checkAwsVip(layout.vip, subnets[0], counted);
   const placed = awsLayout(layout);
   checkAddressesInUse(placed, context.addressesInUse, counted);
-  checkRunningHostsStay(placed, context.runningHosts, vpc.create ? ["availabilityZoneCount", "vpcCidr"] : ["subnetIds", "vpcId"], counted);
+  checkRunningHostsStay(
+    placed,
+    context.runningHosts,
+    vpc.create ? ["availabilityZoneCount", "vpcCidr"] : ["subnetIds", "vpcId"],
+    counted,
+  );
   if (reported > 0) return undefined;
   return {
     settings: {
-      region, clusterName: c.clusterName, vpc, subnets, ami: c.ami, instanceTypes: sizing.instanceTypes, architecture: sizing.architecture,
-      rootVolumeSizeGb: c.rootVolumeSizeGb, sshPublicKey: c.sshPublicKey, sshAllowedCidrs: c.sshAllowedCidrs,
-      apiAllowedCidrs: c.apiAllowedCidrs, publicApi: c.publicApi, loadBalancerMode: mode,
+      region,
+      clusterName: c.clusterName,
+      vpc,
+      subnets,
+      ami: c.ami,
+      instanceTypes: sizing.instanceTypes,
+      architecture: sizing.architecture,
+      rootVolumeSizeGb: c.rootVolumeSizeGb,
+      sshPublicKey: c.sshPublicKey,
+      sshAllowedCidrs: c.sshAllowedCidrs,
+      apiAllowedCidrs: c.apiAllowedCidrs,
+      publicApi: c.publicApi,
+      loadBalancerMode: mode,
     },
     layout,
   };
 }
 
 /** On aws the program creates the hosts: host lists are not allowed (an empty `workers` is the default). */
-function validateAwsHostSource(c: Pick<RawConfig, "loadBalancers" | "controlPlanes" | "workers">, report: Report): void {
+function validateAwsHostSource(
+  c: Pick<RawConfig, "loadBalancers" | "controlPlanes" | "workers">,
+  report: Report,
+): void {
   for (const key of ["loadBalancers", "controlPlanes", "workers"] as const) {
-    if (c[key] !== undefined && (key !== "workers" || c[key].length > 0)) report([key], `is for existing hosts; on aws the program creates them (set controlPlaneCount / workerCount instead)`);
+    if (c[key] !== undefined && (key !== "workers" || c[key].length > 0))
+      report(
+        [key],
+        `is for existing hosts; on aws the program creates them (set controlPlaneCount / workerCount instead)`,
+      );
   }
 }
 
@@ -87,47 +130,85 @@ function validateAwsAccess(c: RawConfig, report: Report): void {
     const repeated = new Map(repeats.map((r) => [r.index, r.firstIndex]));
     list.forEach((cidr, i) => {
       if (!parseIpv4Cidr(cidr)) report([key, i], `${show(cidr)} is not an IPv4 CIDR such as "203.0.113.0/24"`);
-      else if (repeated.has(i)) report([key, i], `${show(cidr)} is the same range as ${key}[${repeated.get(i)}]; list each range once`);
-      else if (parseIpv4Cidr(cidr)?.prefix === 0 && !c.allowOpenCidrs) report([key, i], `${show(cidr)} opens this to the whole internet; narrow it, or set kubeadm-ha:allowOpenCidrs to true to accept that`);
+      else if (repeated.has(i))
+        report([key, i], `${show(cidr)} is the same range as ${key}[${repeated.get(i)}]; list each range once`);
+      else if (parseIpv4Cidr(cidr)?.prefix === 0 && !c.allowOpenCidrs)
+        report(
+          [key, i],
+          `${show(cidr)} opens this to the whole internet; narrow it, or set kubeadm-ha:allowOpenCidrs to true to accept that`,
+        );
     });
     // Pieces can open everything too (0.0.0.0/1 + 128.0.0.0/1).
     if (!c.allowOpenCidrs && !list.some((cidr) => parseIpv4Cidr(cidr)?.prefix === 0) && coversAllIpv4(list)) {
-      report([key], `${show(list)} together cover every IPv4 address: that opens this to the whole internet; narrow them, or set kubeadm-ha:allowOpenCidrs to true to accept that`);
+      report(
+        [key],
+        `${show(list)} together cover every IPv4 address: that opens this to the whole internet; narrow them, or set kubeadm-ha:allowOpenCidrs to true to accept that`,
+      );
     }
   }
 }
 
 /** Mode, counts, disk, AZs, AMI id and instance types; returns the type per role and their architecture. */
-function validateAwsSizing(c: RawConfig, report: Report): { instanceTypes: AwsSpec["instanceTypes"]; architecture?: Architecture } {
-  if (c.loadBalancerMode !== "keepalived" && c.loadBalancerMode !== "nlb") report(["loadBalancerMode"], `${show(c.loadBalancerMode)} is not a mode; valid: "keepalived", "nlb"`);
+function validateAwsSizing(
+  c: RawConfig,
+  report: Report,
+): { instanceTypes: AwsSpec["instanceTypes"]; architecture?: Architecture } {
+  if (c.loadBalancerMode !== "keepalived" && c.loadBalancerMode !== "nlb")
+    report(["loadBalancerMode"], `${show(c.loadBalancerMode)} is not a mode; valid: "keepalived", "nlb"`);
   if (c.controlPlaneCount < 1 || c.controlPlaneCount % 2 === 0) {
-    report(["controlPlaneCount"], `${c.controlPlaneCount} is not an odd number >= 1; etcd quorum is floor(N/2)+1, so use 3 or 5`);
+    report(
+      ["controlPlaneCount"],
+      `${c.controlPlaneCount} is not an odd number >= 1; etcd quorum is floor(N/2)+1, so use 3 or 5`,
+    );
   }
-  if (c.workerCount < 0 || c.workerCount > 100) report(["workerCount"], `${c.workerCount} is out of range; valid: 0-100`);
-  if (c.rootVolumeSizeGb < 20 || c.rootVolumeSizeGb > 16384) report(["rootVolumeSizeGb"], `${c.rootVolumeSizeGb} is out of range; valid: 20-16384`);
-  if (c.availabilityZoneCount < 1 || c.availabilityZoneCount > 6) report(["availabilityZoneCount"], `${c.availabilityZoneCount} is out of range; valid: 1-6`);
+  if (c.workerCount < 0 || c.workerCount > 100)
+    report(["workerCount"], `${c.workerCount} is out of range; valid: 0-100`);
+  if (c.rootVolumeSizeGb < 20 || c.rootVolumeSizeGb > 16384)
+    report(["rootVolumeSizeGb"], `${c.rootVolumeSizeGb} is out of range; valid: 20-16384`);
+  if (c.availabilityZoneCount < 1 || c.availabilityZoneCount > 6)
+    report(["availabilityZoneCount"], `${c.availabilityZoneCount} is out of range; valid: 1-6`);
   checkAmiId(c.ami, report);
   const instanceTypes = { ...DEFAULT_INSTANCE_TYPES, ...c.instanceTypes };
   // Only the roles that get instances: no LB pair behind an NLB, no workers at workerCount 0.
-  const roles = [...(c.loadBalancerMode === "nlb" ? [] : ["loadBalancer" as const]), "controlPlane" as const, ...(c.workerCount > 0 ? ["worker" as const] : [])];
+  const roles = [
+    ...(c.loadBalancerMode === "nlb" ? [] : ["loadBalancer" as const]),
+    "controlPlane" as const,
+    ...(c.workerCount > 0 ? ["worker" as const] : []),
+  ];
   return { instanceTypes, architecture: checkInstanceTypes(instanceTypes, roles, report) };
 }
 
 /** An existing VPC with looked-up subnets, or a VPC CIDR to carve one subnet per AZ from. */
-function validateAwsNetwork(c: RawConfig, facts: AwsFacts, report: Report): { vpc?: AwsSpec["vpc"]; subnets: AwsSubnet[] } {
+function validateAwsNetwork(
+  c: RawConfig,
+  facts: AwsFacts,
+  report: Report,
+): { vpc?: AwsSpec["vpc"]; subnets: AwsSubnet[] } {
   if (c.vpcId !== undefined) {
-    if (!/^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$/.test(c.vpcId)) report(["vpcId"], `${show(c.vpcId)} is not a VPC id such as "vpc-0abc1234def567890"`);
-    if (c.subnetIds.length === 0) report(["subnetIds"], "is required with vpcId: list one public subnet per AZ (the first holds the LB pair)");
-    const subnets = checkExistingSubnets({ vpcId: c.vpcId, subnetIds: c.subnetIds, bastion: c.bastion !== undefined }, facts.existingSubnets, report);
+    if (!/^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$/.test(c.vpcId))
+      report(["vpcId"], `${show(c.vpcId)} is not a VPC id such as "vpc-0abc1234def567890"`);
+    if (c.subnetIds.length === 0)
+      report(["subnetIds"], "is required with vpcId: list one public subnet per AZ (the first holds the LB pair)");
+    const subnets = checkExistingSubnets(
+      { vpcId: c.vpcId, subnetIds: c.subnetIds, bastion: c.bastion !== undefined },
+      facts.existingSubnets,
+      report,
+    );
     return { vpc: { create: false, id: c.vpcId }, subnets };
   }
   const net = parseIpv4Cidr(c.vpcCidr);
   if (!net || net.prefix < 16 || net.prefix > MIN_SUBNET_PREFIX - 4) {
-    report(["vpcCidr"], `${show(c.vpcCidr)} must be an IPv4 CIDR from /16 to /${MIN_SUBNET_PREFIX - 4} (one subnet per AZ is carved from it)`);
+    report(
+      ["vpcCidr"],
+      `${show(c.vpcCidr)} must be an IPv4 CIDR from /16 to /${MIN_SUBNET_PREFIX - 4} (one subnet per AZ is carved from it)`,
+    );
     return { subnets: [] };
   }
   // Up to 16 subnets fit in 4 more prefix bits; at most 6 AZs are used.
   const prefix = net.prefix + 4;
-  const subnets = Array.from({ length: Math.max(1, Math.min(6, c.availabilityZoneCount)) }, (_, azIndex) => ({ cidr: subnetAt(net, prefix, azIndex), azIndex }));
+  const subnets = Array.from({ length: Math.max(1, Math.min(6, c.availabilityZoneCount)) }, (_, azIndex) => ({
+    cidr: subnetAt(net, prefix, azIndex),
+    azIndex,
+  }));
   return { vpc: { create: true, cidr: c.vpcCidr }, subnets };
 }

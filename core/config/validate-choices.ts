@@ -4,7 +4,8 @@ import { RawConfig } from "./schema";
 
 /** `platform` is one this program gets hosts from. */
 export function validatePlatform(c: Pick<RawConfig, "platform">, report: Report): void {
-  if (c.platform !== "baremetal" && c.platform !== "aws") report(["platform"], `${show(c.platform)} is not a platform; valid: "baremetal", "aws"`);
+  if (c.platform !== "baremetal" && c.platform !== "aws")
+    report(["platform"], `${show(c.platform)} is not a platform; valid: "baremetal", "aws"`);
 }
 
 /** `cni` is an add-on this program can apply. */

@@ -20,28 +20,41 @@ export const SIZE_LIMITS = {
 const CONTROL_PLANE_REASON = `etcd recommends no more than ${SIZE_LIMITS.controlPlanes} members (each write waits for a majority) and control planes join one at a time; use 3 or 5`;
 
 /** Checks the bounds on `values` (see the file comment); returns the values to go on with and the problems. */
-export function boundCounts(values: Readonly<Record<string, unknown>>): { values: Record<string, unknown>; problems: Problem[] } {
+export function boundCounts(values: Readonly<Record<string, unknown>>): {
+  values: Record<string, unknown>;
+  problems: Problem[];
+} {
   const out: Record<string, unknown> = { ...values };
   const problems: Problem[] = [];
   const refuse = (key: string, message: string, replacement: unknown): void => {
     problems.push({ key: keyPath([key]), message });
     out[key] = replacement;
   };
-  const length = (key: string): number | undefined => (Array.isArray(values[key]) ? (values[key] as unknown[]).length : undefined);
+  const length = (key: string): number | undefined =>
+    Array.isArray(values[key]) ? (values[key] as unknown[]).length : undefined;
 
   const lbs = length("loadBalancers");
   if (lbs !== undefined && lbs > 2) refuse("loadBalancers", loadBalancerCountMessage(lbs), []);
   const cps = length("controlPlanes");
-  if (cps !== undefined && cps > SIZE_LIMITS.controlPlanes) refuse("controlPlanes", `has ${cps} hosts; at most ${SIZE_LIMITS.controlPlanes}: ${CONTROL_PLANE_REASON}`, []);
+  if (cps !== undefined && cps > SIZE_LIMITS.controlPlanes)
+    refuse("controlPlanes", `has ${cps} hosts; at most ${SIZE_LIMITS.controlPlanes}: ${CONTROL_PLANE_REASON}`, []);
   const workers = length("workers");
   const nodes = (workers ?? 0) + Math.min(cps ?? 0, SIZE_LIMITS.controlPlanes);
   if (workers !== undefined && nodes > SIZE_LIMITS.nodes) {
-    refuse("workers", `has ${workers} hosts, so the cluster would have ${nodes} nodes; Kubernetes supports at most ${SIZE_LIMITS.nodes}`, []);
+    refuse(
+      "workers",
+      `has ${workers} hosts, so the cluster would have ${nodes} nodes; Kubernetes supports at most ${SIZE_LIMITS.nodes}`,
+      [],
+    );
   }
   // Counts only matter where the program creates the hosts; elsewhere they are ignored.
   const count = values.controlPlaneCount;
   if (values.platform === "aws" && typeof count === "number" && count > SIZE_LIMITS.controlPlanes) {
-    refuse("controlPlaneCount", `${count} is more than ${SIZE_LIMITS.controlPlanes}: ${CONTROL_PLANE_REASON}`, findKey("controlPlaneCount")?.default);
+    refuse(
+      "controlPlaneCount",
+      `${count} is more than ${SIZE_LIMITS.controlPlanes}: ${CONTROL_PLANE_REASON}`,
+      findKey("controlPlaneCount")?.default,
+    );
   }
   return { values: out, problems };
 }

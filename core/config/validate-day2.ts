@@ -5,7 +5,15 @@ import { RawConfig } from "./schema";
 import { EtcdSnapshotSpec } from "./types";
 
 /** The day-two keys and the keys they depend on. */
-type Day2Keys = Pick<RawConfig, "platform" | "clusterName" | "externalEtcdEndpoints" | "etcdSnapshotInterval" | "etcdSnapshotRetention" | "etcdSnapshotBucket">;
+type Day2Keys = Pick<
+  RawConfig,
+  | "platform"
+  | "clusterName"
+  | "externalEtcdEndpoints"
+  | "etcdSnapshotInterval"
+  | "etcdSnapshotRetention"
+  | "etcdSnapshotBucket"
+>;
 
 /** Bounds of `etcdSnapshotInterval`, in minutes: a quarter of an hour to a week. */
 export const SNAPSHOT_INTERVAL_MINUTES = { min: 15, max: 7 * 24 * 60 } as const;
@@ -32,29 +40,47 @@ export function validateDay2(c: Day2Keys, report: Report): void {
   const minutes = intervalMinutes(c.etcdSnapshotInterval);
   const { min, max } = SNAPSHOT_INTERVAL_MINUTES;
   if (minutes === undefined) {
-    report(["etcdSnapshotInterval"], `${show(c.etcdSnapshotInterval)} is not a time span such as "6h", "30m" or "1d" (a whole number with m, h or d)`);
+    report(
+      ["etcdSnapshotInterval"],
+      `${show(c.etcdSnapshotInterval)} is not a time span such as "6h", "30m" or "1d" (a whole number with m, h or d)`,
+    );
   } else if (minutes < min || minutes > max) {
     report(["etcdSnapshotInterval"], `${show(c.etcdSnapshotInterval)} is out of range; valid: 15m to 7d`);
   }
-  checkRange(report, ["etcdSnapshotRetention"], c.etcdSnapshotRetention, SNAPSHOT_RETENTION.min, SNAPSHOT_RETENTION.max);
+  checkRange(
+    report,
+    ["etcdSnapshotRetention"],
+    c.etcdSnapshotRetention,
+    SNAPSHOT_RETENTION.min,
+    SNAPSHOT_RETENTION.max,
+  );
   if (c.etcdSnapshotBucket !== undefined) validateBucket(c, c.etcdSnapshotBucket, report);
 }
 
 function validateBucket(c: Day2Keys, value: string, report: Report): void {
   if (c.platform !== "aws") {
-    report(["etcdSnapshotBucket"], `${show(value)} is set on platform ${show(c.platform)}; snapshots are copied to S3 on platform "aws" only (remove the key, and copy /var/lib/kubeadm-ha/etcd-snapshots off the hosts yourself)`);
+    report(
+      ["etcdSnapshotBucket"],
+      `${show(value)} is set on platform ${show(c.platform)}; snapshots are copied to S3 on platform "aws" only (remove the key, and copy /var/lib/kubeadm-ha/etcd-snapshots off the hosts yourself)`,
+    );
     return;
   }
   if (c.externalEtcdEndpoints.length > 0) {
-    report(["etcdSnapshotBucket"], `${show(value)} is set with externalEtcdEndpoints; snapshots are taken of stacked etcd only (back the external etcd up where it runs, or remove the key)`);
+    report(
+      ["etcdSnapshotBucket"],
+      `${show(value)} is set with externalEtcdEndpoints; snapshots are taken of stacked etcd only (back the external etcd up where it runs, or remove the key)`,
+    );
     return;
   }
   const [bucket, ...prefix] = value.split("/");
   const bucketOk = BUCKET.test(bucket) && !bucket.includes("..") && !/^\d+\.\d+\.\d+\.\d+$/.test(bucket);
   const prefixOk = prefix.every((s) => PREFIX_SEGMENT.test(s) && s !== "." && s !== "..");
   if (!bucketOk || !prefixOk) {
-    report(["etcdSnapshotBucket"], `${show(value)} is not an S3 bucket name with an optional key prefix, such as "acme-backups" or "acme-backups/prod/etcd" `
-      + "(bucket: 3-63 of a-z 0-9 . -, starting and ending with a letter or digit; prefix: segments of A-Z a-z 0-9 ! _ . * ' ( ) - joined by /)");
+    report(
+      ["etcdSnapshotBucket"],
+      `${show(value)} is not an S3 bucket name with an optional key prefix, such as "acme-backups" or "acme-backups/prod/etcd" ` +
+        "(bucket: 3-63 of a-z 0-9 . -, starting and ending with a letter or digit; prefix: segments of A-Z a-z 0-9 ! _ . * ' ( ) - joined by /)",
+    );
   }
 }
 

@@ -13,9 +13,15 @@ function isEtcdUrl(text: string): boolean {
 export function validateEtcd(c: Pick<RawConfig, "externalEtcdEndpoints">, report: Report, warn: Warn): void {
   const endpoints = c.externalEtcdEndpoints;
   endpoints.forEach((e, i) => {
-    if (!isEtcdUrl(e)) report(["externalEtcdEndpoints", i], `${show(e)} is not an etcd client URL such as "https://10.0.0.20:2379" (https, a canonical IPv4 address or DNS name, a port 1-65535)`);
+    if (!isEtcdUrl(e))
+      report(
+        ["externalEtcdEndpoints", i],
+        `${show(e)} is not an etcd client URL such as "https://10.0.0.20:2379" (https, a canonical IPv4 address or DNS name, a port 1-65535)`,
+      );
   });
   if (endpoints.length > 0 && endpoints.length % 2 === 0) {
-    warn(`externalEtcdEndpoints has ${endpoints.length} members: an even count tolerates no more failures than ${endpoints.length - 1}`);
+    warn(
+      `externalEtcdEndpoints has ${endpoints.length} members: an even count tolerates no more failures than ${endpoints.length - 1}`,
+    );
   }
 }

@@ -8,7 +8,11 @@ import { HostSpec, quorumOf, Role } from "./types";
 import { sshTargetProblem } from "./validate-ssh";
 
 /** Config key of each role's host list. */
-export const ROLE_KEYS: Readonly<Record<Role, string>> = { loadBalancer: "loadBalancers", controlPlane: "controlPlanes", worker: "workers" };
+export const ROLE_KEYS: Readonly<Record<Role, string>> = {
+  loadBalancer: "loadBalancers",
+  controlPlane: "controlPlanes",
+  worker: "workers",
+};
 
 /** The hosts of a cluster, per role. */
 export interface HostLists {
@@ -24,14 +28,25 @@ export interface HostLists {
 const NODE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** Every listed host has a node name, an SSH address, an IPv4 cluster address, an interface name and a well-formed host key. */
-export function validateHosts(c: Pick<RawConfig, "loadBalancers" | "controlPlanes" | "workers" | "vipInterface">, report: Report): HostLists {
-  const hosts = (role: Role, list: RawHost[] | undefined): HostSpec[] => (list ?? []).map((h, i) => validateHost(h, [ROLE_KEYS[role], i], role, c.vipInterface, report));
-  return { loadBalancers: hosts("loadBalancer", c.loadBalancers), controlPlanes: hosts("controlPlane", c.controlPlanes), workers: hosts("worker", c.workers) };
+export function validateHosts(
+  c: Pick<RawConfig, "loadBalancers" | "controlPlanes" | "workers" | "vipInterface">,
+  report: Report,
+): HostLists {
+  const hosts = (role: Role, list: RawHost[] | undefined): HostSpec[] =>
+    (list ?? []).map((h, i) => validateHost(h, [ROLE_KEYS[role], i], role, c.vipInterface, report));
+  return {
+    loadBalancers: hosts("loadBalancer", c.loadBalancers),
+    controlPlanes: hosts("controlPlane", c.controlPlanes),
+    workers: hosts("worker", c.workers),
+  };
 }
 
 function validateHost(h: RawHost, path: PropertyKey[], role: Role, vipInterface: string, report: Report): HostSpec {
   if (!NODE_NAME.test(h.name) || h.name.length > 63) {
-    report([...path, "name"], `${show(h.name)} is not a valid Kubernetes node name (lowercase a-z, 0-9, "-" and ".", start and end alphanumeric, at most 63 characters)`);
+    report(
+      [...path, "name"],
+      `${show(h.name)} is not a valid Kubernetes node name (lowercase a-z, 0-9, "-" and ".", start and end alphanumeric, at most 63 characters)`,
+    );
   }
   const addressProblem = sshAddressProblem(h.address);
   if (addressProblem) report([...path, "address"], addressProblem);
@@ -47,19 +62,29 @@ function validateHost(h: RawHost, path: PropertyKey[], role: Role, vipInterface:
     const problem = hostKeyProblem(h.hostKey);
     if (problem) report([...path, "hostKey"], `${show(h.hostKey)} ${problem}`);
   }
-  return { name: h.name, address: h.address, privateAddress, interface: h.interface ?? vipInterface, hostKey: h.hostKey, role };
+  return {
+    name: h.name,
+    address: h.address,
+    privateAddress,
+    interface: h.interface ?? vipInterface,
+    hostKey: h.hostKey,
+    role,
+  };
 }
 
 /** Why SSH must not dial `address`: not a host name or address, or one that reaches the wrong machine. */
 function sshAddressProblem(address: string): string | undefined {
   const problem = sshTargetProblem(address);
   if (problem) return problem;
-  if (isLocalhostName(address)) return `${show(address)} names the machine running Pulumi, so this host's root scripts would run there; give the host's own address`;
+  if (isLocalhostName(address))
+    return `${show(address)} names the machine running Pulumi, so this host's root scripts would run there; give the host's own address`;
   const special = specialRangeOf(address);
   // Link-local stays allowed for SSH (a management link); the cluster address check refuses it where it matters.
   if (!special || special.range === "link-local") return undefined;
   const local = special.range === "loopback" || special.range === "this-network";
-  const reaches = local ? "SSH would reach the machine running Pulumi, and this host's root scripts would run there" : "SSH cannot reach a host there";
+  const reaches = local
+    ? "SSH would reach the machine running Pulumi, and this host's root scripts would run there"
+    : "SSH cannot reach a host there";
   return `${show(address)} is ${special.description}: ${reaches}; give the host's own address`;
 }
 
@@ -69,7 +94,8 @@ function clusterAddressProblem(address: string, fromAddress: boolean): string | 
     return `${show(address)} is not an IPv4 address; the cluster address must be one${fromAddress ? " (set privateAddress when address is a DNS name)" : ""}`;
   }
   const special = specialRangeOf(address);
-  if (special) return `${show(address)} is ${special.description}; the cluster address must be a unicast address the other hosts can reach`;
+  if (special)
+    return `${show(address)} is ${special.description}; the cluster address must be a unicast address the other hosts can reach`;
   return undefined;
 }
 
@@ -81,17 +107,28 @@ export function validateBareMetalCounts(c: GivenLists, hosts: HostLists, report:
   const cpCount = hosts.controlPlanes.length;
   const lbCount = hosts.loadBalancers.length;
   if (c.controlPlanes === undefined) {
-    report(["controlPlanes"], "is required on bare metal: list the control-plane hosts ({name, address}), an odd number (3 or 5 for HA, 1 for a test cluster)");
+    report(
+      ["controlPlanes"],
+      "is required on bare metal: list the control-plane hosts ({name, address}), an odd number (3 or 5 for HA, 1 for a test cluster)",
+    );
   } else if (cpCount === 0) {
     report(["controlPlanes"], "is empty; give an odd number of hosts (3 or 5 for HA, 1 for a test cluster)");
   } else if (cpCount % 2 === 0) {
     const q = quorumOf(cpCount);
-    report(["controlPlanes"], `has ${cpCount} hosts; etcd quorum is floor(N/2)+1 = ${q.quorum}, so ${cpCount} tolerate ${q.toleratedFailures} failure(s), no more than ${cpCount - 1}: use ${cpCount - 1} or ${cpCount + 1}`);
+    report(
+      ["controlPlanes"],
+      `has ${cpCount} hosts; etcd quorum is floor(N/2)+1 = ${q.quorum}, so ${cpCount} tolerate ${q.toleratedFailures} failure(s), no more than ${cpCount - 1}: use ${cpCount - 1} or ${cpCount + 1}`,
+    );
   } else if (cpCount === 1) {
-    warn("controlPlanes has 1 host: this cluster is NOT highly available (losing it loses the API and etcd); use 3 or 5");
+    warn(
+      "controlPlanes has 1 host: this cluster is NOT highly available (losing it loses the API and etcd); use 3 or 5",
+    );
   }
   if (c.loadBalancers === undefined) {
-    report(["loadBalancers"], "is required on bare metal: list the 2 load-balancer hosts ({name, address}) that hold the VIP");
+    report(
+      ["loadBalancers"],
+      "is required on bare metal: list the 2 load-balancer hosts ({name, address}) that hold the VIP",
+    );
   } else if (lbCount === 1) {
     warn("loadBalancers has 1 host: the VIP has no standby, so losing it loses the API endpoint; use 2");
   } else if (lbCount !== 2) {

@@ -9,7 +9,10 @@ import { RawConfig } from "./schema";
 /** `sshPrivateKey` is set (its value never reaches the spec). */
 export function validateSshKey(c: Pick<RawConfig, "sshPrivateKey">, report: Report): void {
   if (c.sshPrivateKey !== SECRET_SET) {
-    report(["sshPrivateKey"], "is required: run `pulumi config set --secret kubeadm-ha:sshPrivateKey < ~/.ssh/id_ed25519`");
+    report(
+      ["sshPrivateKey"],
+      "is required: run `pulumi config set --secret kubeadm-ha:sshPrivateKey < ~/.ssh/id_ed25519`",
+    );
   }
 }
 
@@ -20,7 +23,10 @@ const USER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
 /** Reports `user` at `path` unless it is a login name. */
 function checkUserName(report: Report, path: PropertyKey[], user: string): void {
   if (!USER_NAME.test(user)) {
-    report(path, `${show(user)} is not a user name (1-32 of A-Z a-z 0-9 _ . -, starting with a letter or _), e.g. "ubuntu"`);
+    report(
+      path,
+      `${show(user)} is not a user name (1-32 of A-Z a-z 0-9 _ . -, starting with a letter or _), e.g. "ubuntu"`,
+    );
   }
 }
 
@@ -52,7 +58,8 @@ export function validateBastion(c: Pick<RawConfig, "bastion">, report: Report): 
     const special = specialRangeOf(bastion.host);
     // Loopback stays allowed: a jump host reached through a local port forward is `127.0.0.1`.
     if (problem) report(["bastion", "host"], problem);
-    else if (special && special.range !== "loopback") report(["bastion", "host"], `${show(bastion.host)} is ${special.description}, not a host SSH can reach`);
+    else if (special && special.range !== "loopback")
+      report(["bastion", "host"], `${show(bastion.host)} is ${special.description}, not a host SSH can reach`);
   }
   if (bastion.user !== undefined) checkUserName(report, ["bastion", "user"], bastion.user);
   if (bastion.port !== undefined) checkRange(report, ["bastion", "port"], bastion.port, 1, 65535);
@@ -89,10 +96,19 @@ const NODE_PORTS = { min: 30000, max: 32767 } as const;
 export function validatePorts(c: Pick<RawConfig, "apiPort" | "sshPort">, report: Report): void {
   checkRange(report, ["apiPort"], c.apiPort, 1, 65535);
   checkRange(report, ["sshPort"], c.sshPort, 1, 65535);
-  const taken = c.apiPort === c.sshPort ? "the SSH port (sshPort): HAProxy binds it on the load balancers at boot and locks SSH out" : TAKEN_PORTS.get(c.apiPort);
+  const taken =
+    c.apiPort === c.sshPort
+      ? "the SSH port (sshPort): HAProxy binds it on the load balancers at boot and locks SSH out"
+      : TAKEN_PORTS.get(c.apiPort);
   if (taken) {
-    report(["apiPort"], `${c.apiPort} is ${taken}; the api-server or HAProxy could not bind it. Pick a free port (6443 is the default)`);
+    report(
+      ["apiPort"],
+      `${c.apiPort} is ${taken}; the api-server or HAProxy could not bind it. Pick a free port (6443 is the default)`,
+    );
   } else if (c.apiPort >= NODE_PORTS.min && c.apiPort <= NODE_PORTS.max) {
-    report(["apiPort"], `${c.apiPort} is in the NodePort range ${NODE_PORTS.min}-${NODE_PORTS.max}: a NodePort Service could take it on every node. Pick a port outside it (6443 is the default)`);
+    report(
+      ["apiPort"],
+      `${c.apiPort} is in the NodePort range ${NODE_PORTS.min}-${NODE_PORTS.max}: a NodePort Service could take it on every node. Pick a port outside it (6443 is the default)`,
+    );
   }
 }

@@ -24,22 +24,33 @@ export function validateVrrp(c: Pick<RawConfig, "virtualRouterId" | "vrrpAdvertI
   const s = c.vrrpAdvertInterval;
   const { min, max } = VRRP_ADVERT_INTERVAL;
   if (!(s >= min && s <= max) || Math.abs(s * 100 - Math.round(s * 100)) > 1e-6) {
-    report(["vrrpAdvertInterval"], `${show(s)} is not an advert interval: give seconds from ${min} to ${max} in steps of 0.01 `
-      + "(the load balancers speak VRRPv3, which counts centiseconds; keepalived takes sub-second adverts only with v3). "
-      + `A dead load balancer loses the VIP after about 3.6 x the interval (0.3: 1.1 s); below ${min} s a busy LB misses adverts `
-      + `and the VIP flaps, above ${max} s a failover takes more than half a minute`);
+    report(
+      ["vrrpAdvertInterval"],
+      `${show(s)} is not an advert interval: give seconds from ${min} to ${max} in steps of 0.01 ` +
+        "(the load balancers speak VRRPv3, which counts centiseconds; keepalived takes sub-second adverts only with v3). " +
+        `A dead load balancer loses the VIP after about 3.6 x the interval (0.3: 1.1 s); below ${min} s a busy LB misses adverts ` +
+        `and the VIP flaps, above ${max} s a failover takes more than half a minute`,
+    );
   }
 }
 
 /** `vipInterface` is an interface name, or `auto` (the interface that holds each LB's privateAddress, found on the host). */
 export function validateVipInterface(c: Pick<RawConfig, "vipInterface">, report: Report): void {
-  checkInterfaceName((path, message) => report(path, `${message}, or "${AUTO_INTERFACE}" to find it on each load balancer`), ["vipInterface"], c.vipInterface);
+  checkInterfaceName(
+    (path, message) => report(path, `${message}, or "${AUTO_INTERFACE}" to find it on each load balancer`),
+    ["vipInterface"],
+    c.vipInterface,
+  );
 }
 
 /** `vip` is an IPv4 address, optionally with the LB network prefix; required on bare metal. */
 export function validateVip(c: Pick<RawConfig, "vip" | "platform">, report: Report): Vip {
   if (c.vip === undefined) {
-    if (c.platform !== "aws") report(["vip"], "is required on bare metal: a free address on the load balancers' network, e.g. \"192.168.1.100\"");
+    if (c.platform !== "aws")
+      report(
+        ["vip"],
+        'is required on bare metal: a free address on the load balancers\' network, e.g. "192.168.1.100"',
+      );
     return { address: "", prefixLength: 32 };
   }
   const slash = c.vip.indexOf("/");
@@ -47,7 +58,10 @@ export function validateVip(c: Pick<RawConfig, "vip" | "platform">, report: Repo
   // parseIpv4Cidr refuses leading zeros and anything after the prefix ("192.168.1.100/24/x").
   const net = slash < 0 ? undefined : parseIpv4Cidr(c.vip);
   if (!isIpv4(addr) || (slash >= 0 && (!net || net.prefix < 8))) {
-    report(["vip"], `${show(c.vip)} is not a canonical IPv4 address, optionally with a prefix /8-/32 (e.g. "192.168.1.100" or "192.168.1.100/24"; no leading zeros)`);
+    report(
+      ["vip"],
+      `${show(c.vip)} is not a canonical IPv4 address, optionally with a prefix /8-/32 (e.g. "192.168.1.100" or "192.168.1.100/24"; no leading zeros)`,
+    );
     return { address: "", prefixLength: 32 };
   }
   const problem = vipAddressProblem(addr, net);
@@ -71,12 +85,20 @@ function vipAddressProblem(address: string, net: Ipv4Cidr | undefined): string |
 }
 
 /** With a prefix, the VIP lies on every load balancer's network (bare metal: the hosts are given). */
-export function validateVipOnLbNetwork(c: Pick<RawConfig, "vip">, vip: Vip, loadBalancers: readonly HostSpec[], report: Report): void {
+export function validateVipOnLbNetwork(
+  c: Pick<RawConfig, "vip">,
+  vip: Vip,
+  loadBalancers: readonly HostSpec[],
+  report: Report,
+): void {
   if (!vip.address || vip.prefixLength >= 32) return;
   const lbNet = parseIpv4Cidr(`${vip.address}/${vip.prefixLength}`);
   loadBalancers.forEach((lb, i) => {
     if (lbNet && isIpv4(lb.privateAddress) && !contains(lbNet, lb.privateAddress)) {
-      report(["vip"], `${show(c.vip)} is outside load balancer ${lb.name}'s network (loadBalancers[${i}] is ${lb.privateAddress}); the VIP must be on the LB hosts' subnet`);
+      report(
+        ["vip"],
+        `${show(c.vip)} is outside load balancer ${lb.name}'s network (loadBalancers[${i}] is ${lb.privateAddress}); the VIP must be on the LB hosts' subnet`,
+      );
     }
   });
 }
@@ -84,7 +106,11 @@ export function validateVipOnLbNetwork(c: Pick<RawConfig, "vip">, vip: Vip, load
 /** The VIP lies outside the pod and service networks. */
 export function validateVipOutsideNetworks(vip: Vip, nets: Networks, report: Report): void {
   if (!vip.address) return;
-  for (const [key, net] of [["podNetworkCidr", nets.pod], ["serviceCidr", nets.svc]] as const) {
-    if (net && contains(net, vip.address)) report([key], `contains the VIP ${vip.address}; pick ranges that do not overlap the host network`);
+  for (const [key, net] of [
+    ["podNetworkCidr", nets.pod],
+    ["serviceCidr", nets.svc],
+  ] as const) {
+    if (net && contains(net, vip.address))
+      report([key], `contains the VIP ${vip.address}; pick ranges that do not overlap the host network`);
   }
 }

@@ -26,7 +26,10 @@ function spanOf(text: string): Span | undefined {
  * sort by start, then merge. Entries that are not IPv4 CIDRs are ignored (report them elsewhere).
  */
 export function unionSize(cidrs: readonly string[]): number {
-  const spans = cidrs.map(spanOf).filter((s): s is Span => s !== undefined).sort((x, y) => x.start - y.start);
+  const spans = cidrs
+    .map(spanOf)
+    .filter((s): s is Span => s !== undefined)
+    .sort((x, y) => x.start - y.start);
   let total = 0;
   let reach = 0; // end of the merged run so far
   for (const s of spans) {

@@ -63,7 +63,7 @@ export type SpecialRange = "this-network" | "loopback" | "link-local" | "multica
 
 // Each block with how a message names it (RFC 6890 special-purpose registry).
 const SPECIAL: readonly (readonly [SpecialRange, string, number, string])[] = [
-  ["this-network", "0.0.0.0", 8, "in 0.0.0.0/8 (\"this network\"; 0.0.0.0 reaches the local machine)"],
+  ["this-network", "0.0.0.0", 8, 'in 0.0.0.0/8 ("this network"; 0.0.0.0 reaches the local machine)'],
   ["loopback", "127.0.0.0", 8, "a loopback address (127.0.0.0/8, the local machine)"],
   ["link-local", "169.254.0.0", 16, "a link-local address (169.254.0.0/16)"],
   ["multicast", "224.0.0.0", 4, "a multicast address (224.0.0.0/4)"],

@@ -6,7 +6,13 @@
  */
 
 /** Host key types a pinned key may have: what OpenSSH servers offer (DSA is disabled by default since OpenSSH 9.8). */
-export const HOST_KEY_TYPES = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa"] as const;
+export const HOST_KEY_TYPES = [
+  "ssh-ed25519",
+  "ecdsa-sha2-nistp256",
+  "ecdsa-sha2-nistp384",
+  "ecdsa-sha2-nistp521",
+  "ssh-rsa",
+] as const;
 
 /** One of {@link HOST_KEY_TYPES}. */
 export type HostKeyType = (typeof HOST_KEY_TYPES)[number];
@@ -47,9 +53,11 @@ function mpintBits(bytes: Buffer): number {
 function blobProblem(type: HostKeyType, blob: Buffer): string | undefined {
   const wire = new WireReader(blob);
   const named = wire.field()?.toString("latin1");
-  if (named !== type) return `has key data of ${named === undefined ? "no known" : JSON.stringify(named)} type, not ${type}: check the type word and that the key was copied whole`;
+  if (named !== type)
+    return `has key data of ${named === undefined ? "no known" : JSON.stringify(named)} type, not ${type}: check the type word and that the key was copied whole`;
   if (type === "ssh-ed25519") {
-    if (wire.field()?.length !== 32 || !wire.done()) return "has ssh-ed25519 key data that is not one 32-byte key (copied partly?)";
+    if (wire.field()?.length !== 32 || !wire.done())
+      return "has ssh-ed25519 key data that is not one 32-byte key (copied partly?)";
   } else if (type === "ssh-rsa") {
     const e = wire.field();
     const n = wire.field();
@@ -57,7 +65,8 @@ function blobProblem(type: HostKeyType, blob: Buffer): string | undefined {
     // Go's crypto/rsa refuses keys below 1024 bits (Go 1.24); x/crypto/ssh's parseRSA wants an odd exponent 3 to 2^24.
     if (mpintBits(n) < 1024) return `has a ${mpintBits(n)}-bit ssh-rsa modulus; RSA host keys need 1024 bits or more`;
     const exponent = mpintBits(e) > 24 ? 0 : e.reduce((v, byte) => v * 256 + byte, 0);
-    if (exponent < 3 || exponent % 2 === 0) return "has an ssh-rsa exponent SSH clients refuse (it must be odd, 3 to 2^24)";
+    if (exponent < 3 || exponent % 2 === 0)
+      return "has an ssh-rsa exponent SSH clients refuse (it must be odd, 3 to 2^24)";
   } else {
     // ecdsa-sha2-<curve>: the curve name, then the uncompressed point (RFC 5656 section 3.1).
     const curve = type.slice("ecdsa-sha2-".length);
@@ -75,17 +84,24 @@ function blobProblem(type: HostKeyType, blob: Buffer): string | undefined {
  * `<type> <base64>` with a known type and well-formed key data.
  */
 export function hostKeyProblem(text: string): string | undefined {
-  if (text.trim() === "") return "is blank, which would turn host-key pinning off; remove the field to connect without pinning, or give the key";
+  if (text.trim() === "")
+    return "is blank, which would turn host-key pinning off; remove the field to connect without pinning, or give the key";
   const parts = text.split(" ");
   const known = HOST_KEY_TYPES.join(", ");
   if (parts.length === 3 && (HOST_KEY_TYPES as readonly string[]).includes(parts[1])) {
     return `starts with ${JSON.stringify(parts[0])}: drop the host name that ssh-keyscan prints first and keep "<type> <base64>"`;
   }
-  if (parts.length !== 2) return `is not "<type> <base64>" (one space, no comment), e.g. "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA..."`;
+  if (parts.length !== 2)
+    return `is not "<type> <base64>" (one space, no comment), e.g. "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA..."`;
   const [type, data] = parts;
-  if (!(HOST_KEY_TYPES as readonly string[]).includes(type)) return `has key type ${JSON.stringify(type)}; known types: ${known}`;
+  if (!(HOST_KEY_TYPES as readonly string[]).includes(type))
+    return `has key type ${JSON.stringify(type)}; known types: ${known}`;
   // Strict standard base64 with padding, as Go's base64.StdEncoding decodes it.
-  if (data.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(data) || Buffer.from(data, "base64").toString("base64") !== data) {
+  if (
+    data.length % 4 !== 0 ||
+    !/^[A-Za-z0-9+/]+={0,2}$/.test(data) ||
+    Buffer.from(data, "base64").toString("base64") !== data
+  ) {
     return "has key data that is not base64";
   }
   return blobProblem(type as HostKeyType, Buffer.from(data, "base64"));

@@ -57,9 +57,14 @@ export function awsLayout(input: AwsLayoutInput): AwsLayout {
     return { name, address: privateAddress, privateAddress, interface: input.interface, role };
   };
   const spread = (prefix: string, role: Role, count: number, offset: number): HostSpec[] =>
-    Array.from({ length: count }, (_, i) => host(`${prefix}${i + 1}`, role, i % subnets.length, offset + Math.floor(i / subnets.length)));
+    Array.from({ length: count }, (_, i) =>
+      host(`${prefix}${i + 1}`, role, i % subnets.length, offset + Math.floor(i / subnets.length)),
+    );
   // Both LBs sit in the first subnet: a secondary private IP (the VIP) cannot leave its subnet.
-  const loadBalancers = input.loadBalancerMode === "keepalived" ? [0, 1].map((i) => host(`lb${i + 1}`, "loadBalancer", 0, OFFSET.loadBalancer + i)) : [];
+  const loadBalancers =
+    input.loadBalancerMode === "keepalived"
+      ? [0, 1].map((i) => host(`lb${i + 1}`, "loadBalancer", 0, OFFSET.loadBalancer + i))
+      : [];
   const controlPlanes = spread("cp", "controlPlane", input.controlPlaneCount, OFFSET.controlPlane);
   const workers = spread("worker", "worker", input.workerCount, OFFSET.worker);
   const vip = input.vip ?? addressAt(base(0), OFFSET.vip);
@@ -68,6 +73,7 @@ export function awsLayout(input: AwsLayoutInput): AwsLayout {
 
 function cidrOf(subnet: AwsSubnet): Ipv4Cidr {
   const net = parseIpv4Cidr(subnet.cidr);
-  if (!net) throw new Error(`aws layout: subnet CIDR ${JSON.stringify(subnet.cidr)} is invalid; validate the config first`);
+  if (!net)
+    throw new Error(`aws layout: subnet CIDR ${JSON.stringify(subnet.cidr)} is invalid; validate the config first`);
   return net;
 }

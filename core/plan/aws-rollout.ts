@@ -12,7 +12,9 @@ export const WORKER_ROLL_SHARE = 0.25;
  * balancers and the control planes one at a time, in list order; the workers in lanes, at most
  * {@link WORKER_ROLL_SHARE} of them at once. Hosts without an entry go first.
  */
-export function rolloutPredecessors(spec: Pick<ClusterSpec, "loadBalancers" | "controlPlanes" | "workers">): ReadonlyMap<string, HostSpec> {
+export function rolloutPredecessors(
+  spec: Pick<ClusterSpec, "loadBalancers" | "controlPlanes" | "workers">,
+): ReadonlyMap<string, HostSpec> {
   const before = new Map<string, HostSpec>();
   const chain = (hosts: readonly HostSpec[], lanes: number): void => {
     hosts.forEach((h, i) => {

@@ -40,7 +40,10 @@ export class ClusterHealthError extends Error {
    * @param stepId Id of the step whose stdout was read (`verify`).
    * @param problem What was wrong, in words.
    */
-  constructor(public readonly stepId: string, public readonly problem: string) {
+  constructor(
+    public readonly stepId: string,
+    public readonly problem: string,
+  ) {
     super(`${stepId} printed ${problem}; expected the clusterHealth JSON of core/scripts/verify.sh`);
     this.name = "ClusterHealthError";
   }
@@ -59,7 +62,8 @@ export function parseClusterHealth(stdout: string, stepId: string): ClusterHealt
   }
   // "missing" reads better than zod's "expected boolean, received undefined".
   const result = clusterHealthSchema.safeParse(value, {
-    error: (issue) => (issue.code === "invalid_type" && issue.input === undefined ? `missing (expected ${issue.expected})` : undefined),
+    error: (issue) =>
+      issue.code === "invalid_type" && issue.input === undefined ? `missing (expected ${issue.expected})` : undefined,
   });
   if (result.success) return result.data;
   const faults = result.error.issues.map((issue) => `${pathText(issue.path) || "the report"}: ${issue.message}`);
@@ -68,5 +72,8 @@ export function parseClusterHealth(stdout: string, stepId: string): ClusterHealt
 
 /** `etcd.members`, `nodes[0].ready`: where in the report a fault is. */
 function pathText(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, part) => (typeof part === "number" ? `${out}[${part}]` : `${out}${out ? "." : ""}${String(part)}`), "");
+  return path.reduce<string>(
+    (out, part) => (typeof part === "number" ? `${out}[${part}]` : `${out}${out ? "." : ""}${String(part)}`),
+    "",
+  );
 }

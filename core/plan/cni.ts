@@ -30,7 +30,10 @@ export function cniScriptVars(spec: ClusterSpec): Record<string, string> | undef
   if (spec.cni === "none") return undefined;
   const m = CNI_MANIFESTS[spec.cni];
   return {
-    CNI: spec.cni, POD_CIDR: spec.podNetworkCidr, MANIFEST_URL: m.url, DEFAULT_POD_CIDR: m.defaultPodCidr,
+    CNI: spec.cni,
+    POD_CIDR: spec.podNetworkCidr,
+    MANIFEST_URL: m.url,
+    DEFAULT_POD_CIDR: m.defaultPodCidr,
     // Every node reaches the VIP over its cluster network and none holds it, so the route to it
     // names each node's privateAddress interface (flannel --iface-can-reach).
     REACH_ADDRESS: spec.vip,

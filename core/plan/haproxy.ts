@@ -103,8 +103,8 @@ export function haproxyConfig(spec: Pick<ClusterSpec, "apiPort" | "controlPlanes
         "http-check expect status 200",
         // No `on-marked-down shutdown-sessions`: it also kills the connections HAProxy is redispatching
         // away from the server (log state D-), so clients would get resets for requests no server saw.
-        `default-server inter ${inter} fastinter ${fastinter} fall ${fall} rise ${rise} `
-          + `observe layer4 error-limit ${HAPROXY_OBSERVE.errorLimit} on-error ${HAPROXY_OBSERVE.onError}`,
+        `default-server inter ${inter} fastinter ${fastinter} fall ${fall} rise ${rise} ` +
+          `observe layer4 error-limit ${HAPROXY_OBSERVE.errorLimit} on-error ${HAPROXY_OBSERVE.onError}`,
         ...servers,
       ],
     },

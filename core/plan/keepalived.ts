@@ -69,7 +69,15 @@ export function keepalivedConfig(
   const { self, peer } = host;
   const iface = keepalivedInterface(self);
   return [
-    { name: "global_defs", body: [`router_id ${self.name}`, `vrrp_version ${VRRP_VERSION}`, "enable_script_security", `script_user ${SCRIPT_USER}`] },
+    {
+      name: "global_defs",
+      body: [
+        `router_id ${self.name}`,
+        `vrrp_version ${VRRP_VERSION}`,
+        "enable_script_security",
+        `script_user ${SCRIPT_USER}`,
+      ],
+    },
     {
       // Backstop for an HAProxy that runs but does not listen (the process is followed below).
       name: "vrrp_script chk_apiserver_frontend",
@@ -78,14 +86,25 @@ export function keepalivedConfig(
     // Followed through the kernel's process events: when the last HAProxy process exits, this LB enters
     // FAULT at once and sends a priority-0 advert (weight 0 = fault; a reload keeps the master process).
     { name: "vrrp_track_process chk_haproxy", body: [`process ${HAPROXY_PROCESS}`, "quorum 1"] },
-    ...(host.vipGuard ? [{ name: "vrrp_script chk_vip_on_eni", body: [`script "${host.vipGuard} --check"`, "interval 5", "timeout 4", "weight -1"] }] : []),
+    ...(host.vipGuard
+      ? [
+          {
+            name: "vrrp_script chk_vip_on_eni",
+            body: [`script "${host.vipGuard} --check"`, "interval 5", "timeout 4", "weight -1"],
+          },
+        ]
+      : []),
     {
       name: "vrrp_instance kube_api_vip",
       body: [
         // Both start BACKUP with nopreempt: a recovered LB does not take the VIP back (one move, not two).
         "state BACKUP",
         "nopreempt",
-        ...(iface === INTERFACE_PLACEHOLDER ? [`# ${INTERFACE_PLACEHOLDER}: the interface that holds ${self.privateAddress}, found when the load-balancer step ran`] : []),
+        ...(iface === INTERFACE_PLACEHOLDER
+          ? [
+              `# ${INTERFACE_PLACEHOLDER}: the interface that holds ${self.privateAddress}, found when the load-balancer step ran`,
+            ]
+          : []),
         `interface ${iface}`,
         `virtual_router_id ${spec.virtualRouterId}`,
         `priority ${vrrpPriority(host.index)}`,
@@ -99,7 +118,9 @@ export function keepalivedConfig(
         { name: "track_script", body: ["chk_apiserver_frontend", ...(host.vipGuard ? ["chk_vip_on_eni"] : [])] },
         { name: "track_process", body: ["chk_haproxy"] },
         // Also when a MASTER hears a lower-priority advert (split brain healing): claim the VIP again.
-        ...(host.notifyMaster ? [`notify_master "${host.notifyMaster}"`, `notify_master_rx_lower_pri "${host.notifyMaster}"`] : []),
+        ...(host.notifyMaster
+          ? [`notify_master "${host.notifyMaster}"`, `notify_master_rx_lower_pri "${host.notifyMaster}"`]
+          : []),
       ],
     },
   ];
@@ -109,7 +130,9 @@ export function keepalivedConfig(
 export function serialiseKeepalived(blocks: readonly KeepalivedBlock[]): string {
   const render = (b: KeepalivedBlock, depth: number): string[] => {
     const pad = "    ".repeat(depth);
-    const inner = b.body.flatMap((item) => (typeof item === "string" ? [`${pad}    ${item}`] : render(item, depth + 1)));
+    const inner = b.body.flatMap((item) =>
+      typeof item === "string" ? [`${pad}    ${item}`] : render(item, depth + 1),
+    );
     return [`${pad}${b.name} {`, ...inner, `${pad}}`];
   };
   return blocks.map((b) => render(b, 0).join("\n")).join("\n\n") + "\n";

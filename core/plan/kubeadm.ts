@@ -28,7 +28,10 @@ export const CONTAINERD_FOR_MINOR: Readonly<Record<string, readonly string[]>> =
  */
 export function containerdVersionsFor(kubernetesMinor: string): string {
   const versions = CONTAINERD_FOR_MINOR[kubernetesMinor];
-  if (!versions) throw new Error(`no containerd recommendation recorded for Kubernetes ${kubernetesMinor}; add it to CONTAINERD_FOR_MINOR from containerd's RELEASES.md`);
+  if (!versions)
+    throw new Error(
+      `no containerd recommendation recorded for Kubernetes ${kubernetesMinor}; add it to CONTAINERD_FOR_MINOR from containerd's RELEASES.md`,
+    );
   return versions.join(" ");
 }
 
@@ -83,7 +86,11 @@ function extraArgs(api: ApiVersion, args: Record<string, string>): ExtraArgs {
 
 function nodeRegistration(spec: ClusterSpec, host: HostSpec): NodeRegistration {
   // node-ip pins the kubelet to the cluster address on hosts with several interfaces.
-  return { name: host.name, criSocket: CRI_SOCKET, kubeletExtraArgs: extraArgs(spec.kubeadmApiVersion, { "node-ip": host.privateAddress }) };
+  return {
+    name: host.name,
+    criSocket: CRI_SOCKET,
+    kubeletExtraArgs: extraArgs(spec.kubeadmApiVersion, { "node-ip": host.privateAddress }),
+  };
 }
 
 /** The ClusterConfiguration shared by init and the certificate re-upload. */
@@ -101,16 +108,17 @@ export function clusterConfiguration(spec: ClusterSpec): ClusterConfiguration {
     controlPlaneEndpoint: spec.controlPlaneEndpoint,
     networking: { podSubnet: spec.podNetworkCidr, serviceSubnet: spec.serviceCidr },
     apiServer: { certSANs: sans },
-    etcd: spec.etcd.mode === "external"
-      ? {
-        external: {
-          endpoints: [...spec.etcd.endpoints],
-          caFile: "/etc/kubernetes/pki/etcd/ca.crt",
-          certFile: "/etc/kubernetes/pki/apiserver-etcd-client.crt",
-          keyFile: "/etc/kubernetes/pki/apiserver-etcd-client.key",
-        },
-      }
-      : { local: { dataDir: "/var/lib/etcd" } },
+    etcd:
+      spec.etcd.mode === "external"
+        ? {
+            external: {
+              endpoints: [...spec.etcd.endpoints],
+              caFile: "/etc/kubernetes/pki/etcd/ca.crt",
+              certFile: "/etc/kubernetes/pki/apiserver-etcd-client.crt",
+              keyFile: "/etc/kubernetes/pki/apiserver-etcd-client.key",
+            },
+          }
+        : { local: { dataDir: "/var/lib/etcd" } },
   };
 }
 
@@ -124,12 +132,14 @@ export function serialiseInitConfig(spec: ClusterSpec): string {
   const init: InitConfiguration = {
     apiVersion: spec.kubeadmApiVersion,
     kind: "InitConfiguration",
-    bootstrapTokens: [{
-      token: SECRETS.bootstrapToken.placeholder,
-      ttl: "24h0m0s",
-      groups: ["system:bootstrappers:kubeadm:default-node-token"],
-      usages: ["signing", "authentication"],
-    }],
+    bootstrapTokens: [
+      {
+        token: SECRETS.bootstrapToken.placeholder,
+        ttl: "24h0m0s",
+        groups: ["system:bootstrappers:kubeadm:default-node-token"],
+        usages: ["signing", "authentication"],
+      },
+    ],
     certificateKey: SECRETS.certificateKey.placeholder,
     localAPIEndpoint: { advertiseAddress: first.privateAddress, bindPort: spec.apiPort },
     nodeRegistration: nodeRegistration(spec, first),

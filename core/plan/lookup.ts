@@ -34,7 +34,9 @@ export function stepOf(plan: Plan, phase: Phase, host?: string): PlanStep {
   const about = host === undefined ? `phase "${phase}"` : `phase "${phase}" on host "${host}"`;
   if (found.length === 0) throw new Error(`the plan has no step of ${about}`);
   if (found.length > 1) {
-    throw new Error(`the plan has ${found.length} steps of ${about} (${found.map((s) => s.id).join(", ")}); expected one`);
+    throw new Error(
+      `the plan has ${found.length} steps of ${about} (${found.map((s) => s.id).join(", ")}); expected one`,
+    );
   }
   return found[0];
 }

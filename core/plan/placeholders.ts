@@ -31,7 +31,8 @@ export const SECRETS: Readonly<Record<SecretName, SecretPlaceholder>> = {
   },
   keepalivedAuthPass: {
     placeholder: "@KEEPALIVED_AUTH_PASS@",
-    source: "`random.RandomPassword` 8 characters (keepalived truncates longer ones), kept encrypted in the stack state",
+    source:
+      "`random.RandomPassword` 8 characters (keepalived truncates longer ones), kept encrypted in the stack state",
   },
 };
 
@@ -62,8 +63,10 @@ export type LateName = keyof typeof LATE;
 
 /** What each late value is, for PLAN.md. */
 export const LATE_MEANINGS: Readonly<Record<LateName, string>> = {
-  controlPlaneHost: "DNS name of the Network Load Balancer the nodes use (internal), the host part of the control-plane endpoint",
-  publicApiAddress: "Elastic IP of the VIP (keepalived) or DNS name of the internet-facing NLB (nlb): the API's public address, in the api-server certificate",
+  controlPlaneHost:
+    "DNS name of the Network Load Balancer the nodes use (internal), the host part of the control-plane endpoint",
+  publicApiAddress:
+    "Elastic IP of the VIP (keepalived) or DNS name of the internet-facing NLB (nlb): the API's public address, in the api-server certificate",
 };
 
 /**

@@ -2,11 +2,24 @@ import { SecretName } from "./placeholders";
 
 /** Phase vocabulary (after kubespray's), in bring-up order: what a step does. */
 export const PHASES = [
-  "wait-ssh", "prepare-node", "aws-vip-mover", "load-balancer", "wait-vip", "kubeadm-init", "ca-cert-hash",
-  "admin-kubeconfig", "cni", "join-token", "join-material", "kubeadm-join", "verify",
-  "cert-renewal", "etcd-snapshot",
+  "wait-ssh",
+  "prepare-node",
+  "aws-vip-mover",
+  "load-balancer",
+  "wait-vip",
+  "kubeadm-init",
+  "ca-cert-hash",
+  "admin-kubeconfig",
+  "cni",
+  "join-token",
+  "join-material",
+  "kubeadm-join",
+  "verify",
+  "cert-renewal",
+  "etcd-snapshot",
   // Removal only: steps that run nothing on create, their delete script when a node leaves.
-  "drain-node", "delete-node",
+  "drain-node",
+  "delete-node",
 ] as const;
 
 /** What a step does. */

@@ -18,15 +18,15 @@ export { TOKEN_TTL_HOURS } from "./phases/joins";
 
 /** The bring-up, top to bottom: each phase adds its steps after those of the phases above it. */
 const BRING_UP: readonly PhaseBuilder[] = [
-  waitForSsh,            // every host answers SSH, sudo works, cloud-init is done
-  prepareNodes,          // control planes and workers: containerd, kubeadm (in parallel with the LBs)
-  loadBalancers,         // HAProxy + keepalived for the VIP (and the AWS VIP mover)
+  waitForSsh, // every host answers SSH, sudo works, cloud-init is done
+  prepareNodes, // control planes and workers: containerd, kubeadm (in parallel with the LBs)
+  loadBalancers, // HAProxy + keepalived for the VIP (and the AWS VIP mover)
   initFirstControlPlane, // on the admin host: wait for the VIP, kubeadm init (guarded), CA public-key pin, admin kubeconfig
-  podNetwork,            // the CNI, from the admin host
-  joinNodes,             // one token refresh; control planes one at a time, workers in parallel; drain and forget steps
-  verifyCluster,         // every node Ready (registered with cni: none), every etcd member, quorum
-  certificateRenewal,    // day two, each control plane: daily certificate check, renewal below 30 days
-  etcdSnapshots,         // day two, each stacked etcd member: snapshot timer, restore script
+  podNetwork, // the CNI, from the admin host
+  joinNodes, // one token refresh; control planes one at a time, workers in parallel; drain and forget steps
+  verifyCluster, // every node Ready (registered with cni: none), every etcd member, quorum
+  certificateRenewal, // day two, each control plane: daily certificate check, renewal below 30 days
+  etcdSnapshots, // day two, each stacked etcd member: snapshot timer, restore script
 ];
 
 /** Builds the bring-up plan for a validated spec. Pure: same spec, same plan, byte for byte. */

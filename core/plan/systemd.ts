@@ -45,13 +45,24 @@ export interface TimerInput {
 export function timerUnits(input: TimerInput): TimerUnits {
   const header = `installed by kubeadm-ha (${input.name}); do not edit, a pulumi up rewrites it`;
   const service = serialiseUnit(header, [
-    { name: "Unit", entries: [["Description", input.description], ["Wants", "network-online.target"], ["After", "network-online.target"]] },
+    {
+      name: "Unit",
+      entries: [
+        ["Description", input.description],
+        ["Wants", "network-online.target"],
+        ["After", "network-online.target"],
+      ],
+    },
     {
       name: "Service",
       entries: [
-        ["Type", "oneshot"], ["ExecStart", input.script], ["TimeoutStartSec", input.timeout],
+        ["Type", "oneshot"],
+        ["ExecStart", input.script],
+        ["TimeoutStartSec", input.timeout],
         // Files it writes are root-only (snapshots 0600, folders 0700).
-        ["UMask", "0077"], ["PrivateTmp", "true"], ["SyslogIdentifier", input.name],
+        ["UMask", "0077"],
+        ["PrivateTmp", "true"],
+        ["SyslogIdentifier", input.name],
       ],
     },
   ]);

@@ -33,19 +33,27 @@ export interface StdinEntry {
  */
 export function declaredStdin(template: string, name = "template"): StdinEntry[] {
   const lines = [...template.matchAll(/^# stdin:(.*)$/gm)].map((m) => m[1].trim());
-  if (lines.length > 1) throw new Error(`script template ${name}.sh has ${lines.length} "# stdin:" lines; one is the rule`);
-  const entries = lines.length === 0 ? [] : lines[0].split(/\s+/).map((word) => {
-    const m = /^(\[?)([A-Za-z]+)(\]?)$/.exec(word);
-    if (!m || m[1].length !== m[3].length || !isSecretName(m[2])) {
-      const known = SECRET_NAMES.join(", ");
-      throw new Error(`script template ${name}.sh: "# stdin:" names ${JSON.stringify(word)}, not one of ${known} (or [name])`);
-    }
-    return { name: m[2], optional: m[1] === "[" };
-  });
+  if (lines.length > 1)
+    throw new Error(`script template ${name}.sh has ${lines.length} "# stdin:" lines; one is the rule`);
+  const entries =
+    lines.length === 0
+      ? []
+      : lines[0].split(/\s+/).map((word) => {
+          const m = /^(\[?)([A-Za-z]+)(\]?)$/.exec(word);
+          if (!m || m[1].length !== m[3].length || !isSecretName(m[2])) {
+            const known = SECRET_NAMES.join(", ");
+            throw new Error(
+              `script template ${name}.sh: "# stdin:" names ${JSON.stringify(word)}, not one of ${known} (or [name])`,
+            );
+          }
+          return { name: m[2], optional: m[1] === "[" };
+        });
   const reads = readSecretCalls(template);
   // load-balancer.sh reads its one line with `read -r`; where read_secret is used, it must agree.
   if (reads.length > 0 && reads.join(" ") !== entries.map((e) => shellName(e.name)).join(" ")) {
-    throw new Error(`script template ${name}.sh: "# stdin: ${lines[0] ?? ""}" but its read_secret calls read ${reads.join(" ")}`);
+    throw new Error(
+      `script template ${name}.sh: "# stdin: ${lines[0] ?? ""}" but its read_secret calls read ${reads.join(" ")}`,
+    );
   }
   return entries;
 }
@@ -65,12 +73,19 @@ export interface Script {
  * lines); see {@link fillTemplate}. A template reads data only if it says so on a
  * `# stdin-data: <what>` line, and then it must be given.
  */
-export function stepScript(name: string, vars: TemplateVars = {}, stdin: readonly SecretName[] = [], data?: string): Script {
+export function stepScript(
+  name: string,
+  vars: TemplateVars = {},
+  stdin: readonly SecretName[] = [],
+  data?: string,
+): Script {
   const text = fillTemplate(name, vars, stdin);
   const reads = [...text.matchAll(/^# stdin-data: \S.*$/gm)].length;
   if (reads > 1) throw new Error(`script template ${name}.sh has ${reads} "# stdin-data:" lines; one is the rule`);
   if ((reads === 1) !== (data !== undefined)) {
-    throw new Error(`script template ${name}.sh ${reads === 1 ? "reads" : "does not read"} data on stdin, and the step ${data === undefined ? "feeds none" : "feeds some"}`);
+    throw new Error(
+      `script template ${name}.sh ${reads === 1 ? "reads" : "does not read"} data on stdin, and the step ${data === undefined ? "feeds none" : "feeds some"}`,
+    );
   }
   return { text, stdin: [...stdin], ...(data !== undefined ? { data } : {}) };
 }
@@ -87,18 +102,22 @@ export function fillTemplate(name: string, vars: TemplateVars = {}, stdin: reado
   const missing = declared.filter((v) => !given.includes(v));
   const extra = given.filter((v) => !declared.includes(v));
   if (missing.length > 0 || extra.length > 0) {
-    throw new Error(`script template ${name}.sh: missing variables [${missing.join(", ")}], unexpected [${extra.join(", ")}]`);
+    throw new Error(
+      `script template ${name}.sh: missing variables [${missing.join(", ")}], unexpected [${extra.join(", ")}]`,
+    );
   }
   checkStdin(name, template, stdin);
   const marker = "set -euo pipefail\n";
   const at = template.indexOf(marker);
   if (at < 0) throw new Error(`script template ${name}.sh must contain "set -euo pipefail"`);
-  const assignments = declared.map((v) => {
-    const value = String(vars[v]);
-    // File contents (a check script, a config) carry `$` on purpose: they are written, not expanded.
-    const note = /[$`]/.test(value) ? "# shellcheck disable=SC2016 # literal content, written to a file\n" : "";
-    return `${note}${v}=${shellQuote(value)}\n`;
-  }).join("");
+  const assignments = declared
+    .map((v) => {
+      const value = String(vars[v]);
+      // File contents (a check script, a config) carry `$` on purpose: they are written, not expanded.
+      const note = /[$`]/.test(value) ? "# shellcheck disable=SC2016 # literal content, written to a file\n" : "";
+      return `${note}${v}=${shellQuote(value)}\n`;
+    })
+    .join("");
   const cut = at + marker.length;
   return template.slice(0, cut) + assignments + template.slice(cut);
 }
@@ -145,7 +164,9 @@ function checkStdin(name: string, template: string, stdin: readonly SecretName[]
 
 /** Variables the template's `read_secret VAR` calls fill, in order (comments skipped). */
 function readSecretCalls(template: string): string[] {
-  return template.split("\n").filter((line) => !/^\s*#/.test(line))
+  return template
+    .split("\n")
+    .filter((line) => !/^\s*#/.test(line))
     .flatMap((line) => [...line.matchAll(/\bread_secret ([A-Z][A-Z0-9_]*)\b/g)].map((m) => m[1]));
 }
 
@@ -157,5 +178,8 @@ function shellName(name: SecretName): string {
 /** Replaces `# @include lib/x.sh` lines with that file, so shared shell helpers live in one place. */
 function inlineIncludes(template: string): string {
   return template.replace(/^# @include (\S+)$/gm, (_line, file: string) =>
-    readFileSync(join(SCRIPTS_DIR, file), "utf8").replace(/^#!.*\n/, "").trimEnd());
+    readFileSync(join(SCRIPTS_DIR, file), "utf8")
+      .replace(/^#!.*\n/, "")
+      .trimEnd(),
+  );
 }

@@ -39,7 +39,12 @@ export function renderCli(argv: readonly string[], io: CliIo): number {
   try {
     values = parseArgs({
       args: [...argv],
-      options: { stack: { type: "string" }, out: { type: "string" }, dir: { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: {
+        stack: { type: "string" },
+        out: { type: "string" },
+        dir: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
       strict: true,
       allowPositionals: false,
     }).values;

@@ -25,42 +25,68 @@ export const ALREADY_MEMBER_SECONDS = 10;
  */
 export const PHASE_ESTIMATES: Readonly<Record<string, PhaseEstimate>> = {
   "wait-ssh": {
-    seconds: 10, onAws: 150,
+    seconds: 10,
+    onAws: 150,
     assumption: "hosts already up: one SSH login and a sudo check; new EC2 instances: boot and cloud-init (~2-3 min)",
   },
   "prepare-node": {
     seconds: 180,
-    assumption: "two `apt-get update`s, containerd, kubeadm/kubelet/kubectl and conntrack (~100 MB) from a nearby mirror, "
-      + "containerd restart",
+    assumption:
+      "two `apt-get update`s, containerd, kubeadm/kubelet/kubectl and conntrack (~100 MB) from a nearby mirror, " +
+      "containerd restart",
   },
   "aws-vip-mover": { seconds: 60, assumption: "AWS CLI install (apt) and one notify script" },
-  "load-balancer": { seconds: 60, assumption: "`apt-get install haproxy keepalived` (~5 MB), config checks, two restarts" },
-  "wait-vip": { seconds: 10, assumption: "the VIP answers once keepalived has a MASTER: 3 × advert_int + skew after start" },
+  "load-balancer": {
+    seconds: 60,
+    assumption: "`apt-get install haproxy keepalived` (~5 MB), config checks, two restarts",
+  },
+  "wait-vip": {
+    seconds: 10,
+    assumption: "the VIP answers once keepalived has a MASTER: 3 × advert_int + skew after start",
+  },
   "kubeadm-init": {
-    seconds: 150, assumption: "pull of the control-plane images (~200 MB), certificates, static pods up (kubeadm waits at most 4 min)",
+    seconds: 150,
+    assumption:
+      "pull of the control-plane images (~200 MB), certificates, static pods up (kubeadm waits at most 4 min)",
   },
   "ca-cert-hash": { seconds: 5, assumption: "one SSH session that reads ca.crt" },
   "admin-kubeconfig": { seconds: 5, assumption: "one SSH session that reads admin.conf" },
-  "cni": {
-    seconds: 90, assumption: "manifest download, `kubectl apply`, the CNI daemonset rolled out on the nodes that exist (image pull ~30 MB)",
+  cni: {
+    seconds: 90,
+    assumption:
+      "manifest download, `kubectl apply`, the CNI daemonset rolled out on the nodes that exist (image pull ~30 MB)",
   },
-  "join-token": { seconds: 10, assumption: "one `kubeadm token` call: the bootstrap token refreshed once for the whole wave of joins" },
+  "join-token": {
+    seconds: 10,
+    assumption: "one `kubeadm token` call: the bootstrap token refreshed once for the whole wave of joins",
+  },
   "join-material": { seconds: 15, assumption: "`kubeadm init phase upload-certs` for the control plane about to join" },
   "kubeadm-join": {
-    seconds: 60, byRole: { controlPlane: 150, worker: 60 },
-    assumption: "worker: kube-proxy image, TLS bootstrap (kubeadm waits at most 5 min), its Node registered; "
-      + "control plane: control-plane images (~200 MB), etcd learner added and promoted, static pods; "
-      + `the init node's own join only finds it a member (${ALREADY_MEMBER_SECONDS} s)`,
+    seconds: 60,
+    byRole: { controlPlane: 150, worker: 60 },
+    assumption:
+      "worker: kube-proxy image, TLS bootstrap (kubeadm waits at most 5 min), its Node registered; " +
+      "control plane: control-plane images (~200 MB), etcd learner added and promoted, static pods; " +
+      `the init node's own join only finds it a member (${ALREADY_MEMBER_SECONDS} s)`,
   },
   "cert-renewal": { seconds: 10, assumption: "installs a systemd timer and its script, one certificate expiry check" },
   "etcd-snapshot": { seconds: 30, assumption: "installs a systemd timer and its scripts, takes one etcd snapshot" },
   "drain-node": { seconds: 0, assumption: "removal only: runs nothing on create (drains the node when it is removed)" },
-  "delete-node": { seconds: 0, assumption: "removal only: runs nothing on create (deletes the Node when it is removed)" },
-  "verify": { seconds: 60, assumption: "the CNI pod starts on the last node to join (Ready), then etcd member and health checks" },
+  "delete-node": {
+    seconds: 0,
+    assumption: "removal only: runs nothing on create (deletes the Node when it is removed)",
+  },
+  verify: {
+    seconds: 60,
+    assumption: "the CNI pod starts on the last node to join (Ready), then etcd member and health checks",
+  },
 };
 
 /** What a phase with no entry in {@link PHASE_ESTIMATES} is assumed to take: shown as such in PLAN.md. */
-export const UNKNOWN_PHASE: PhaseEstimate = { seconds: 60, assumption: "no estimate for this phase yet: 1 minute assumed" };
+export const UNKNOWN_PHASE: PhaseEstimate = {
+  seconds: 60,
+  assumption: "no estimate for this phase yet: 1 minute assumed",
+};
 
 /** The estimate of a phase ({@link UNKNOWN_PHASE} when there is none). */
 export function estimateOf(phase: string): PhaseEstimate {
@@ -116,7 +142,10 @@ export function longestChain(nodes: readonly ChainNode[]): Chain {
       const target = byId.get(dep);
       if (!target) throw new Error(`${node.id} waits for ${dep}, which is not in the graph`);
       const total = solve(target);
-      if (via === undefined || total > before) { via = dep; before = total; }
+      if (via === undefined || total > before) {
+        via = dep;
+        before = total;
+      }
     }
     visiting.delete(node.id);
     best.set(node.id, { total: before + node.weight, via });
@@ -160,7 +189,10 @@ export interface BringUpEstimate {
  * join of a host in `members` (the init node) is a membership check.
  */
 export function stepSeconds(
-  step: PlanStep, spec: ClusterSpec, roleOf: ReadonlyMap<string, Role>, members: ReadonlySet<string> = new Set(),
+  step: PlanStep,
+  spec: ClusterSpec,
+  roleOf: ReadonlyMap<string, Role>,
+  members: ReadonlySet<string> = new Set(),
 ): number {
   if (!hasCreate(step)) return 0;
   if (step.phase === "kubeadm-join" && members.has(step.host)) return ALREADY_MEMBER_SECONDS;
@@ -181,7 +213,9 @@ function secondsByStep(plan: Plan, spec: ClusterSpec): Map<string, number> {
 /** Estimates the bring-up of `plan`: each step by its phase, the chain of waits with the most seconds. */
 export function estimateBringUp(plan: Plan, spec: ClusterSpec): BringUpEstimate {
   const seconds = secondsByStep(plan, spec);
-  const chain = longestChain(plan.steps.map((s) => ({ id: s.id, after: s.after, weight: seconds.get(s.id) as number })));
+  const chain = longestChain(
+    plan.steps.map((s) => ({ id: s.id, after: s.after, weight: seconds.get(s.id) as number })),
+  );
   const onPath = new Set(chain.ids);
   const rows = new Map<string, { steps: number; each: Set<number>; onPath: number; pathSeconds: number }>();
   for (const step of plan.steps.filter(hasCreate)) {
@@ -189,13 +223,20 @@ export function estimateBringUp(plan: Plan, spec: ClusterSpec): BringUpEstimate 
     const s = seconds.get(step.id) as number;
     row.steps++;
     row.each.add(s);
-    if (onPath.has(step.id)) { row.onPath++; row.pathSeconds += s; }
+    if (onPath.has(step.id)) {
+      row.onPath++;
+      row.pathSeconds += s;
+    }
     rows.set(step.phase, row);
   }
   return {
     phases: [...rows].map(([phase, r]) => ({
-      phase, estimate: estimateOf(phase), steps: r.steps, secondsEach: [...r.each].sort((a, b) => a - b),
-      onCriticalPath: r.onPath, criticalSeconds: r.pathSeconds,
+      phase,
+      estimate: estimateOf(phase),
+      steps: r.steps,
+      secondsEach: [...r.each].sort((a, b) => a - b),
+      onCriticalPath: r.onPath,
+      criticalSeconds: r.pathSeconds,
     })),
     criticalPath: chain.ids.filter((id) => (seconds.get(id) as number) > 0),
     totalSeconds: chain.total,
@@ -222,7 +263,11 @@ export function estimateWithParallel(plan: Plan, spec: ClusterSpec, parallel: nu
   const before = (a: [number, number], b: [number, number]): boolean => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
   const push = (item: [number, number]): void => {
     running.push(item);
-    for (let i = running.length - 1, up = (i - 1) >> 1; i > 0 && before(running[i], running[up]); i = up, up = (i - 1) >> 1) {
+    for (
+      let i = running.length - 1, up = (i - 1) >> 1;
+      i > 0 && before(running[i], running[up]);
+      i = up, up = (i - 1) >> 1
+    ) {
       [running[i], running[up]] = [running[up], running[i]];
     }
   };

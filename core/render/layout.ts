@@ -51,12 +51,17 @@ export function layoutOf(plan: Plan, hosts: readonly string[]): ReadonlyMap<stri
       if (taken.has(treePath)) treePath = `${treePath}.${posix.basename(base)}`;
       taken.add(treePath);
       return {
-        hostPath: f.path, treePath, content: f.content,
-        ...(f.mode !== undefined ? { mode: f.mode } : {}), ...(f.note !== undefined ? { note: f.note } : {}),
+        hostPath: f.path,
+        treePath,
+        content: f.content,
+        ...(f.mode !== undefined ? { mode: f.mode } : {}),
+        ...(f.note !== undefined ? { note: f.note } : {}),
       };
     });
     entries.push({
-      step, number, ...(step.script !== undefined ? { script: `${base}.sh` } : {}),
+      step,
+      number,
+      ...(step.script !== undefined ? { script: `${base}.sh` } : {}),
       ...(step.deleteScript !== undefined ? { deleteScript: `${base}.delete.sh` } : {}),
       files,
     });

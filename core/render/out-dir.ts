@@ -1,4 +1,13 @@
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, posix, resolve } from "node:path";
 import { RenderedTree } from "./render-plan";
 
@@ -47,7 +56,12 @@ export function replaceTree(outDir: string, tree: RenderedTree): void {
 
 function checkTreePath(path: string): void {
   const parts = path.split("/");
-  if (path === MARKER_FILE || posix.isAbsolute(path) || posix.normalize(path) !== path || parts.some((p) => p === ".." || p === "." || p === "")) {
+  if (
+    path === MARKER_FILE ||
+    posix.isAbsolute(path) ||
+    posix.normalize(path) !== path ||
+    parts.some((p) => p === ".." || p === "." || p === "")
+  ) {
     throw new OutDirError(`refusing to write ${JSON.stringify(path)}: not a clean relative path in the tree`);
   }
 }
@@ -58,15 +72,34 @@ function removeOwned(root: string): void {
   if (entries.files.length === 0 && entries.others.length === 0) return;
   const markerPath = join(root, MARKER_FILE);
   if (!existsSync(markerPath) || !lstatSync(markerPath).isFile()) {
-    throw new OutDirError(`refusing to write into ${root}: it is not empty and has no ${MARKER_FILE} marker, so the renderer did not write it; remove it or pick another --out`);
+    throw new OutDirError(
+      `refusing to write into ${root}: it is not empty and has no ${MARKER_FILE} marker, so the renderer did not write it; remove it or pick another --out`,
+    );
   }
-  const owned = new Set(readFileSync(markerPath, "utf8").split("\n").filter((l) => l !== "" && !l.startsWith("#")));
+  const owned = new Set(
+    readFileSync(markerPath, "utf8")
+      .split("\n")
+      .filter((l) => l !== "" && !l.startsWith("#")),
+  );
   owned.add(MARKER_FILE);
-  const ownedDirs = new Set([...owned].flatMap((f) => f.split("/").slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join("/"))));
-  const foreign = [...entries.others, ...entries.files.filter((f) => !owned.has(f)), ...entries.dirs.filter((d) => !ownedDirs.has(d))].sort();
+  const ownedDirs = new Set(
+    [...owned].flatMap((f) =>
+      f
+        .split("/")
+        .slice(0, -1)
+        .map((_, i, parts) => parts.slice(0, i + 1).join("/")),
+    ),
+  );
+  const foreign = [
+    ...entries.others,
+    ...entries.files.filter((f) => !owned.has(f)),
+    ...entries.dirs.filter((d) => !ownedDirs.has(d)),
+  ].sort();
   if (foreign.length > 0) {
     const shown = foreign.slice(0, 10).join(", ") + (foreign.length > 10 ? `, and ${foreign.length - 10} more` : "");
-    throw new OutDirError(`refusing to write into ${root}: it holds files the renderer did not write (${shown}); move them away or pick another --out`);
+    throw new OutDirError(
+      `refusing to write into ${root}: it holds files the renderer did not write (${shown}); move them away or pick another --out`,
+    );
   }
   for (const f of entries.files) unlinkSync(join(root, ...f.split("/")));
   for (const d of entries.dirs.reverse()) rmdirSync(join(root, ...d.split("/")));

@@ -2,7 +2,14 @@ import { Plan, PlanStep } from "../plan/steps";
 import { lateValuesIn, SECRET_NAMES, SecretName, SECRETS } from "../plan/placeholders";
 import { sudoWrap } from "../plan/sudo";
 import { allHosts, ClusterSpec, etcdMemberCount, quorumOf } from "../config/types";
-import { aboutMinutes, BringUpEstimate, estimateBringUp, estimateWithParallel, formatSeconds, PARALLEL_SHOWN } from "./estimates";
+import {
+  aboutMinutes,
+  BringUpEstimate,
+  estimateBringUp,
+  estimateWithParallel,
+  formatSeconds,
+  PARALLEL_SHOWN,
+} from "./estimates";
 import { RenderedFile, StepLayout } from "./layout";
 import { Schedule } from "./schedule";
 
@@ -45,10 +52,13 @@ const none = "—";
 function header({ stack, spec, plan, schedule }: PlanDocInput): string {
   const members = etcdMemberCount(spec);
   const q = quorumOf(members);
-  const etcd = spec.etcd.mode === "stacked"
-    ? `stacked on the ${members} control plane(s): quorum ${q.quorum}, tolerates ${q.toleratedFailures} failure(s)`
-    : `external, ${members} endpoint(s): ${spec.etcd.endpoints.map(code).join(", ")}`;
-  const bastion = spec.ssh.bastion ? `, through bastion ${code(`${spec.ssh.bastion.user}@${spec.ssh.bastion.host}:${spec.ssh.bastion.port}`)}` : "";
+  const etcd =
+    spec.etcd.mode === "stacked"
+      ? `stacked on the ${members} control plane(s): quorum ${q.quorum}, tolerates ${q.toleratedFailures} failure(s)`
+      : `external, ${members} endpoint(s): ${spec.etcd.endpoints.map(code).join(", ")}`;
+  const bastion = spec.ssh.bastion
+    ? `, through bastion ${code(`${spec.ssh.bastion.user}@${spec.ssh.bastion.host}:${spec.ssh.bastion.port}`)}`
+    : "";
   const lines = [
     `# Bring-up plan of stack ${code(stack)}`,
     "",
@@ -57,23 +67,37 @@ function header({ stack, spec, plan, schedule }: PlanDocInput): string {
     "No secret value appears anywhere in this tree: secrets are named placeholders such as",
     `${code(SECRETS.bootstrapToken.placeholder)}, filled in on the host from the step's stdin.`,
     "",
-    table(["setting", "value"], [
-      ["Platform", platformOf(spec)],
-      ["Kubernetes", `${spec.kubernetesVersion} (${code(spec.kubeadmApiVersion)})`],
-      ["API endpoint", spec.loadBalancers.length > 0
-        ? `${code(spec.controlPlaneEndpoint)}: VIP ${spec.vip}/${spec.vipPrefixLength}, VRRP router id ${spec.virtualRouterId}, advert ${spec.vrrpAdvertInterval}s`
-        : `${code(spec.controlPlaneEndpoint)}: a load balancer outside the hosts, no VIP`],
-      ["etcd", etcd],
-      ["Networks", `CNI ${spec.cni}, pods ${spec.podNetworkCidr}, services ${spec.serviceCidr}`],
-      ["SSH", `user ${code(spec.ssh.user)}, port ${spec.ssh.port}${bastion}`],
-      ["Steps", `${plan.steps.length} in ${schedule.waves.length} waves`],
-      ["Bring-up", `${aboutMinutes(estimateBringUp(plan, spec).totalSeconds)}, estimated (see Duration estimate)`],
-    ]).trimEnd(),
+    table(
+      ["setting", "value"],
+      [
+        ["Platform", platformOf(spec)],
+        ["Kubernetes", `${spec.kubernetesVersion} (${code(spec.kubeadmApiVersion)})`],
+        [
+          "API endpoint",
+          spec.loadBalancers.length > 0
+            ? `${code(spec.controlPlaneEndpoint)}: VIP ${spec.vip}/${spec.vipPrefixLength}, VRRP router id ${spec.virtualRouterId}, advert ${spec.vrrpAdvertInterval}s`
+            : `${code(spec.controlPlaneEndpoint)}: a load balancer outside the hosts, no VIP`,
+        ],
+        ["etcd", etcd],
+        ["Networks", `CNI ${spec.cni}, pods ${spec.podNetworkCidr}, services ${spec.serviceCidr}`],
+        ["SSH", `user ${code(spec.ssh.user)}, port ${spec.ssh.port}${bastion}`],
+        ["Steps", `${plan.steps.length} in ${schedule.waves.length} waves`],
+        ["Bring-up", `${aboutMinutes(estimateBringUp(plan, spec).totalSeconds)}, estimated (see Duration estimate)`],
+      ],
+    ).trimEnd(),
   ];
   if (spec.warnings.length > 0) lines.push("", "Warnings:", "", ...spec.warnings.map((w) => `- ${w}`));
-  const late = lateValuesIn(plan.steps.flatMap((s) => [s.script ?? "", s.deleteScript ?? "", ...s.files.map((f) => f.content)]).concat(spec.controlPlaneEndpoint));
+  const late = lateValuesIn(
+    plan.steps
+      .flatMap((s) => [s.script ?? "", s.deleteScript ?? "", ...s.files.map((f) => f.content)])
+      .concat(spec.controlPlaneEndpoint),
+  );
   if (late.length > 0) {
-    lines.push("", "Values known only once the cloud resources exist appear as placeholders too; the program fills them in before the commands run:", "");
+    lines.push(
+      "",
+      "Values known only once the cloud resources exist appear as placeholders too; the program fills them in before the commands run:",
+      "",
+    );
     lines.push(...late.map((l) => `- ${code(l.placeholder)}: ${l.meaning}`));
   }
   return lines.join("\n") + "\n";
@@ -88,10 +112,20 @@ function platformOf(spec: ClusterSpec): string {
 function hostsSection({ spec, plan, layout }: PlanDocInput): string {
   const rows = allHosts(spec).map((h) => {
     const here = layout.get(h.name) ?? [];
-    const about = plan.steps.filter((s) => s.host === h.name && s.runsOn !== h.name).map((s) => `${code(s.id)} on ${s.runsOn}`);
+    const about = plan.steps
+      .filter((s) => s.host === h.name && s.runsOn !== h.name)
+      .map((s) => `${code(s.id)} on ${s.runsOn}`);
     // On EC2, SSH goes to the instance's public IP (or the bastion), known once the instance exists.
     const ssh = spec.platform === "aws" ? "the instance's public IP" : h.address;
-    return [h.name, h.role, ssh, h.privateAddress, code(`${h.name}/`), String(here.length), about.length > 0 ? about.join(", ") : none];
+    return [
+      h.name,
+      h.role,
+      ssh,
+      h.privateAddress,
+      code(`${h.name}/`),
+      String(here.length),
+      about.length > 0 ? about.join(", ") : none,
+    ];
   });
   return [
     "## Hosts",
@@ -102,14 +136,28 @@ function hostsSection({ spec, plan, layout }: PlanDocInput): string {
     "host itself on the next one): it is in that host's folder, named `-for-<node>`. Stack steps (named",
     "by their phase alone) run on the admin host.",
     "",
-    table(["host", "role", "SSH address", "cluster address", "folder", "steps run there", "steps about it that run elsewhere"], rows),
+    table(
+      [
+        "host",
+        "role",
+        "SSH address",
+        "cluster address",
+        "folder",
+        "steps run there",
+        "steps about it that run elsewhere",
+      ],
+      rows,
+    ),
   ].join("\n");
 }
 
 function durationSection({ plan, spec }: PlanDocInput, estimate: BringUpEstimate): string {
   const rows = estimate.phases.map((p) => [
-    code(p.phase), String(p.steps), p.secondsEach.map(formatSeconds).join(" or "),
-    p.onCriticalPath > 0 ? `${p.onCriticalPath}: ${formatSeconds(p.criticalSeconds)}` : none, p.estimate.assumption,
+    code(p.phase),
+    String(p.steps),
+    p.secondsEach.map(formatSeconds).join(" or "),
+    p.onCriticalPath > 0 ? `${p.onCriticalPath}: ${formatSeconds(p.criticalSeconds)}` : none,
+    p.estimate.assumption,
   ]);
   const skipped = plan.steps.length - estimate.phases.reduce((n, p) => n + p.steps, 0);
   return [
@@ -123,8 +171,10 @@ function durationSection({ plan, spec }: PlanDocInput, estimate: BringUpEstimate
     "step at once, its default. With `pulumi up --parallel P` a step also waits for a free slot; with the",
     "same estimates, steps started in the order they become ready:",
     "",
-    table(["`--parallel`", ...PARALLEL_SHOWN.map(String)],
-      [["bring-up", ...PARALLEL_SHOWN.map((p) => aboutMinutes(estimateWithParallel(plan, spec, p)))]]),
+    table(
+      ["`--parallel`", ...PARALLEL_SHOWN.map(String)],
+      [["bring-up", ...PARALLEL_SHOWN.map((p) => aboutMinutes(estimateWithParallel(plan, spec, p)))]],
+    ),
     table(["phase", "steps", "each (estimate)", "on the critical path", "assumption"], rows),
   ].join("\n");
 }
@@ -143,17 +193,30 @@ function orderSection({ schedule, layout }: PlanDocInput): string {
     "",
   ];
   schedule.waves.forEach((steps, i) => {
-    parts.push(`### Wave ${i + 1} (${steps.length} step${steps.length === 1 ? "" : "s"}${steps.length > 1 ? ", in parallel" : ""})`, "");
-    parts.push(table(["step", "runs on", "for node", "waits for", "stdin (one secret a line)", "script", "what it does"], steps.map((s) => {
-      const l = where.get(s.id) as StepLayout;
-      return [
-        code(s.id), s.runsOn, s.host,
-        s.after.length > 0 ? s.after.map(code).join(", ") : none,
-        stdinOf(s),
-        [l.script !== undefined ? link(l.script) : "nothing on create", ...(l.deleteScript ? [`on delete ${link(l.deleteScript)}`] : [])].join(", "),
-        s.description,
-      ];
-    })));
+    parts.push(
+      `### Wave ${i + 1} (${steps.length} step${steps.length === 1 ? "" : "s"}${steps.length > 1 ? ", in parallel" : ""})`,
+      "",
+    );
+    parts.push(
+      table(
+        ["step", "runs on", "for node", "waits for", "stdin (one secret a line)", "script", "what it does"],
+        steps.map((s) => {
+          const l = where.get(s.id) as StepLayout;
+          return [
+            code(s.id),
+            s.runsOn,
+            s.host,
+            s.after.length > 0 ? s.after.map(code).join(", ") : none,
+            stdinOf(s),
+            [
+              l.script !== undefined ? link(l.script) : "nothing on create",
+              ...(l.deleteScript ? [`on delete ${link(l.deleteScript)}`] : []),
+            ].join(", "),
+            s.description,
+          ];
+        }),
+      ),
+    );
   });
   return parts.join("\n");
 }
@@ -161,18 +224,29 @@ function orderSection({ schedule, layout }: PlanDocInput): string {
 const stdinOf = (s: PlanStep): string => {
   const secrets = s.stdin.map((n) => code(SECRETS[n].placeholder));
   // Plain data (verify's node names) follows the secrets; its lines are listed in the script's `# stdin-data:` line.
-  const data = s.stdinData !== undefined ? [`then ${s.stdinData.split("\n").filter((l) => l !== "").length} plain line(s) of data`] : [];
+  const data =
+    s.stdinData !== undefined
+      ? [`then ${s.stdinData.split("\n").filter((l) => l !== "").length} plain line(s) of data`]
+      : [];
   return secrets.length + data.length > 0 ? [...secrets, ...data].join(", ") : none;
 };
 
 function secretsSection({ plan }: PlanDocInput): string {
-  const readers = (name: SecretName): string => plan.steps.filter((s) => s.stdin.includes(name)).map((s) => code(s.id)).join(", ") || none;
+  const readers = (name: SecretName): string =>
+    plan.steps
+      .filter((s) => s.stdin.includes(name))
+      .map((s) => code(s.id))
+      .join(", ") || none;
   const provider = (name: SecretName): string => {
     const step = plan.steps.find((s) => s.provides === name);
     return step ? ` (${code(step.id)})` : "";
   };
-  const secretStdout = plan.steps.filter((s) => s.secretStdout).map((s) =>
-    `- ${code(s.id)}: stdout is secret (encrypted in state, not streamed to the log)${s.provides ? `; it is ${code(SECRETS[s.provides].placeholder)}` : ""}`);
+  const secretStdout = plan.steps
+    .filter((s) => s.secretStdout)
+    .map(
+      (s) =>
+        `- ${code(s.id)}: stdout is secret (encrypted in state, not streamed to the log)${s.provides ? `; it is ${code(SECRETS[s.provides].placeholder)}` : ""}`,
+    );
   return [
     "## Secrets",
     "",
@@ -181,8 +255,10 @@ function secretsSection({ plan }: PlanDocInput): string {
     "script reads each line, checks its shape without printing it, and replaces the placeholder in",
     "memory or in a 0600 file removed on exit.",
     "",
-    table(["placeholder", "secret", "value comes from", "read on stdin by"], SECRET_NAMES.map((n) =>
-      [code(SECRETS[n].placeholder), n, SECRETS[n].source + provider(n), readers(n)])),
+    table(
+      ["placeholder", "secret", "value comes from", "read on stdin by"],
+      SECRET_NAMES.map((n) => [code(SECRETS[n].placeholder), n, SECRETS[n].source + provider(n), readers(n)]),
+    ),
     "Steps whose output is secret:",
     "",
     ...secretStdout,
@@ -191,7 +267,8 @@ function secretsSection({ plan }: PlanDocInput): string {
 }
 
 function filesSection({ layout }: PlanDocInput): string {
-  const rows = [...layout.values()].flat()
+  const rows = [...layout.values()]
+    .flat()
     .flatMap((l) => l.files.map((f) => [l.step.runsOn, hostPathCell(f), link(f.treePath), code(l.step.id)]));
   return ["## Installed files", "", table(["host", "path on the host", "rendered", "installed by"], rows)].join("\n");
 }
@@ -203,17 +280,28 @@ function hostPathCell(f: RenderedFile): string {
 
 function lifecycleSection({ plan }: PlanDocInput): string {
   // A long trigger list (the join token's: every node) is summarised, not spelled out.
-  const triggers = (s: PlanStep): string => s.replaceOn.length > 8 ? `${s.replaceOn.length} values: every node and its cluster address`
-    : s.replaceOn.length > 0 ? s.replaceOn.map(code).join(", ") : none;
-  const rows = plan.steps.filter((s) => s.replaceOn.length > 0 || s.deleteScript !== undefined || s.protect).map((s) => [
-    code(s.id),
-    triggers(s),
-    s.protect ? "never: protected, Pulumi refuses to delete or replace it"
-      : s.replaceOn.length === 0 ? none
-        : s.deleteScript === undefined ? "runs again"
-          : s.deleteBeforeReplace ? "delete script first, then create" : "create, then the old one's delete script",
-    s.deleteScript !== undefined ? "yes" : none,
-  ]);
+  const triggers = (s: PlanStep): string =>
+    s.replaceOn.length > 8
+      ? `${s.replaceOn.length} values: every node and its cluster address`
+      : s.replaceOn.length > 0
+        ? s.replaceOn.map(code).join(", ")
+        : none;
+  const rows = plan.steps
+    .filter((s) => s.replaceOn.length > 0 || s.deleteScript !== undefined || s.protect)
+    .map((s) => [
+      code(s.id),
+      triggers(s),
+      s.protect
+        ? "never: protected, Pulumi refuses to delete or replace it"
+        : s.replaceOn.length === 0
+          ? none
+          : s.deleteScript === undefined
+            ? "runs again"
+            : s.deleteBeforeReplace
+              ? "delete script first, then create"
+              : "create, then the old one's delete script",
+      s.deleteScript !== undefined ? "yes" : none,
+    ]);
   return [
     "## Changes and removal",
     "",

@@ -29,7 +29,8 @@ export function scheduleOf(plan: Plan): Schedule {
     for (const dep of step.after) {
       const before = level.get(dep);
       const depStep = byId.get(dep);
-      if (before === undefined || !depStep) throw new Error(`step ${step.id} waits for ${dep}, which is not earlier in the plan`);
+      if (before === undefined || !depStep)
+        throw new Error(`step ${step.id} waits for ${dep}, which is not earlier in the plan`);
       start = Math.max(start, before + cost(depStep));
     }
     if (level.has(step.id)) throw new Error(`step id ${step.id} appears twice in the plan`);
@@ -47,15 +48,21 @@ export function scheduleOf(plan: Plan): Schedule {
  * Walks back from the first step of the last wave that runs something, always through a step
  * whose work ends where the current one starts (one that runs something first).
  */
-function criticalPath(byId: ReadonlyMap<string, PlanStep>, level: ReadonlyMap<string, number>, waves: readonly PlanStep[][]): string[] {
+function criticalPath(
+  byId: ReadonlyMap<string, PlanStep>,
+  level: ReadonlyMap<string, number>,
+  waves: readonly PlanStep[][],
+): string[] {
   const last = [...waves].reverse().find((w) => w.some((s) => cost(s) > 0));
   let current: PlanStep | undefined = last?.find((s) => cost(s) > 0);
   const path: string[] = [];
   while (current) {
     path.unshift(current.id);
     const start = level.get(current.id) as number;
-    const candidates = current.after.map((id) => byId.get(id) as PlanStep).filter((d) => (level.get(d.id) as number) + cost(d) === start);
-    current = start === 0 ? undefined : candidates.find((d) => cost(d) > 0) ?? candidates[0];
+    const candidates = current.after
+      .map((id) => byId.get(id) as PlanStep)
+      .filter((d) => (level.get(d.id) as number) + cost(d) === start);
+    current = start === 0 ? undefined : (candidates.find((d) => cost(d) > 0) ?? candidates[0]);
   }
   return path;
 }

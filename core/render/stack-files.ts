@@ -37,7 +37,8 @@ function parseYaml(text: string, file: string): unknown {
 /** Parses `Pulumi.yaml` text. Config entries are `key: value` or `key: {type, default|value, ...}`. */
 export function parseProjectFile(text: string, file = "Pulumi.yaml"): ProjectFile {
   const doc = parseYaml(text, file);
-  if (!isMap(doc) || typeof doc.name !== "string" || doc.name === "") throw new StackFileError(`${file}: has no project \`name\``);
+  if (!isMap(doc) || typeof doc.name !== "string" || doc.name === "")
+    throw new StackFileError(`${file}: has no project \`name\``);
   const name = doc.name;
   const defaults: Record<string, unknown> = {};
   const config = doc.config ?? {};
@@ -49,7 +50,8 @@ export function parseProjectFile(text: string, file = "Pulumi.yaml"): ProjectFil
     else if ("default" in entry) defaults[full] = entry.default;
   }
   const dir = doc.stackConfigDir;
-  if (dir !== undefined && typeof dir !== "string") throw new StackFileError(`${file}: \`stackConfigDir\` is not a string`);
+  if (dir !== undefined && typeof dir !== "string")
+    throw new StackFileError(`${file}: \`stackConfigDir\` is not a string`);
   return { name, defaults, ...(dir !== undefined ? { stackConfigDir: dir } : {}) };
 }
 
@@ -58,7 +60,11 @@ export function parseProjectFile(text: string, file = "Pulumi.yaml"): ProjectFil
  * Values stay typed as YAML gives them; `{secure: ...}` stays as it is (the spec only checks it
  * is set and never reads it). Keys must be `namespace:key`, as Pulumi requires.
  */
-export function stackConfigEntries(project: ProjectFile, stackText: string, file: string): { entries: Record<string, unknown>; problems: Problem[] } {
+export function stackConfigEntries(
+  project: ProjectFile,
+  stackText: string,
+  file: string,
+): { entries: Record<string, unknown>; problems: Problem[] } {
   const doc = parseYaml(stackText, file) ?? {};
   if (!isMap(doc)) throw new StackFileError(`${file}: is not a YAML map`);
   const config = doc.config ?? {};
@@ -69,7 +75,10 @@ export function stackConfigEntries(project: ProjectFile, stackText: string, file
     if (!/^[^:\s]+:[^:\s]+$/.test(key)) {
       // `kubeadm-ha:kubeadm-ha:vip` means `kubeadm-ha:vip`: suggest the name after the last colon.
       const name = key.slice(key.lastIndexOf(":") + 1).trim();
-      problems.push({ key, message: `is not a configuration key of the form <namespace>:<name> (in ${file}); e.g. "${project.name}:${name || "vip"}"` });
+      problems.push({
+        key,
+        message: `is not a configuration key of the form <namespace>:<name> (in ${file}); e.g. "${project.name}:${name || "vip"}"`,
+      });
       continue;
     }
     entries[key] = value;
@@ -86,12 +95,14 @@ export const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
  * lists every config problem, those of the file (keys Pulumi would reject) and those of the spec.
  */
 export function loadStackSpec(dir: string, stack: string): { project: ProjectFile; spec: ClusterSpec } {
-  if (!STACK_NAME.test(stack)) throw new StackFileError(`${JSON.stringify(stack)} is not a stack name (letters, digits, "_", "." and "-")`);
+  if (!STACK_NAME.test(stack))
+    throw new StackFileError(`${JSON.stringify(stack)} is not a stack name (letters, digits, "_", "." and "-")`);
   const projectPath = ["Pulumi.yaml", "Pulumi.yml"].map((f) => join(dir, f)).find((p) => existsSync(p));
   if (!projectPath) throw new StackFileError(`no Pulumi.yaml in ${resolve(dir)}: pass --dir with the project folder`);
   const project = parseProjectFile(readFileSync(projectPath, "utf8"), projectPath);
   const stackPath = join(dir, project.stackConfigDir ?? "", `Pulumi.${stack}.yaml`);
-  if (!existsSync(stackPath)) throw new StackFileError(`no stack file ${stackPath}: is ${JSON.stringify(stack)} the stack's name?`);
+  if (!existsSync(stackPath))
+    throw new StackFileError(`no stack file ${stackPath}: is ${JSON.stringify(stack)} the stack's name?`);
   const { entries, problems } = stackConfigEntries(project, readFileSync(stackPath, "utf8"), stackPath);
   let spec: ClusterSpec;
   try {

@@ -33,7 +33,9 @@ const QUALIFIED_STACK = /^[^/\s]+\/[^/\s]+\/[^/\s]+$/;
  */
 export function deployApp(clusterStack: string): App {
   if (!QUALIFIED_STACK.test(clusterStack)) {
-    throw new Error(`clusterStack ${JSON.stringify(clusterStack)} is not a fully-qualified stack name such as "acme/kubeadm-ha/dev"`);
+    throw new Error(
+      `clusterStack ${JSON.stringify(clusterStack)} is not a fully-qualified stack name such as "acme/kubeadm-ha/dev"`,
+    );
   }
   const cluster = new pulumi.StackReference("cluster", { name: clusterStack });
   // requireOutput fails the update if the cluster stack has no kubeconfig yet; secret() keeps it
@@ -41,25 +43,31 @@ export function deployApp(clusterStack: string): App {
   const kubeconfig = pulumi.secret(cluster.requireOutput("kubeconfig").apply((v) => String(v)));
   const provider = new k8s.Provider("cluster", { kubeconfig });
   const labels = { app: "nginx" };
-  const deployment = new k8s.apps.v1.Deployment("nginx", {
-    metadata: { labels },
-    spec: {
-      replicas: REPLICAS,
-      selector: { matchLabels: labels },
-      template: {
-        metadata: { labels },
-        spec: {
-          containers: [{
-            name: "nginx",
-            image: NGINX_IMAGE,
-            ports: [{ name: "http", containerPort: 80 }],
-            readinessProbe: { httpGet: { path: "/", port: "http" }, periodSeconds: 5 },
-            resources: { requests: { cpu: "50m", memory: "32Mi" }, limits: { memory: "128Mi" } },
-          }],
+  const deployment = new k8s.apps.v1.Deployment(
+    "nginx",
+    {
+      metadata: { labels },
+      spec: {
+        replicas: REPLICAS,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            containers: [
+              {
+                name: "nginx",
+                image: NGINX_IMAGE,
+                ports: [{ name: "http", containerPort: 80 }],
+                readinessProbe: { httpGet: { path: "/", port: "http" }, periodSeconds: 5 },
+                resources: { requests: { cpu: "50m", memory: "32Mi" }, limits: { memory: "128Mi" } },
+              },
+            ],
+          },
         },
       },
     },
-  }, { provider });
+    { provider },
+  );
   return {
     cluster,
     provider,

@@ -63,17 +63,19 @@ const reply = (r: AgentReply): void => {
   process.stdout.write(JSON.stringify(r) + "\n");
 };
 
-createInterface({ input: process.stdin }).on("line", (line) => {
-  let parsed: { id: number } & AgentCommand;
-  try {
-    parsed = JSON.parse(line) as { id: number } & AgentCommand;
-  } catch {
-    console.error(`agent: bad command line: ${line.slice(0, 200)}`);
-    return;
-  }
-  handle(parsed).then(
-    (result) => reply({ id: parsed.id, ok: true, result }),
-    (e: unknown) => reply({ id: parsed.id, ok: false, error: e instanceof Error ? e.message : String(e) }),
-  );
-}).on("close", () => process.exit(0));
+createInterface({ input: process.stdin })
+  .on("line", (line) => {
+    let parsed: { id: number } & AgentCommand;
+    try {
+      parsed = JSON.parse(line) as { id: number } & AgentCommand;
+    } catch {
+      console.error(`agent: bad command line: ${line.slice(0, 200)}`);
+      return;
+    }
+    handle(parsed).then(
+      (result) => reply({ id: parsed.id, ok: true, result }),
+      (e: unknown) => reply({ id: parsed.id, ok: false, error: e instanceof Error ? e.message : String(e) }),
+    );
+  })
+  .on("close", () => process.exit(0));
 console.error("agent: ready");

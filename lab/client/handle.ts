@@ -9,7 +9,15 @@ export class AgentHandle {
   private readonly waiting = new Map<number, (r: AgentReply) => void>();
   private readonly daemon: Daemon;
 
-  constructor(opts: { ns: string; node: string; script: string; cwd: string; port: number; caFile: string; logFile: string }) {
+  constructor(opts: {
+    ns: string;
+    node: string;
+    script: string;
+    cwd: string;
+    port: number;
+    caFile: string;
+    logFile: string;
+  }) {
     this.daemon = startDaemon({
       name: "client-agent",
       ns: opts.ns,

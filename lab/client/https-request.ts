@@ -28,7 +28,13 @@ export interface RequestSpec {
  */
 export function httpsRequest(ep: Endpoint, r: RequestSpec): Promise<RequestRecord> {
   const start = nowMs();
-  const base = { seq: r.seq ?? 0, kind: r.kind ?? "other", key: r.key, value: r.method === "PUT" ? r.body : undefined, start };
+  const base = {
+    seq: r.seq ?? 0,
+    kind: r.kind ?? "other",
+    key: r.key,
+    value: r.method === "PUT" ? r.body : undefined,
+    start,
+  };
   return new Promise((resolve) => {
     let settled = false;
     const finish = (rec: Omit<RequestRecord, "seq" | "kind" | "start" | "end">): void => {
@@ -37,19 +43,34 @@ export function httpsRequest(ep: Endpoint, r: RequestSpec): Promise<RequestRecor
       clearTimeout(timer);
       resolve({ ...base, ...rec, end: nowMs() });
     };
-    const req = request({
-      host: r.target, port: ep.port, path: r.path, method: r.method, ca: ep.ca, agent: false,
-      headers: r.body !== undefined ? { "content-length": Buffer.byteLength(r.body) } : {},
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const status = res.statusCode ?? 0;
-        const standin = typeof res.headers["x-standin"] === "string" ? res.headers["x-standin"] : undefined;
-        finish({ ok: status >= 200 && status < 300, status, standin, body: Buffer.concat(chunks).toString("utf8").slice(0, r.bodyLimit ?? 500) });
-      });
-      res.on("error", (e) => finish({ ok: false, error: e.message }));
-    });
+    const req = request(
+      {
+        host: r.target,
+        port: ep.port,
+        path: r.path,
+        method: r.method,
+        ca: ep.ca,
+        agent: false,
+        headers: r.body !== undefined ? { "content-length": Buffer.byteLength(r.body) } : {},
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const status = res.statusCode ?? 0;
+          const standin = typeof res.headers["x-standin"] === "string" ? res.headers["x-standin"] : undefined;
+          finish({
+            ok: status >= 200 && status < 300,
+            status,
+            standin,
+            body: Buffer.concat(chunks)
+              .toString("utf8")
+              .slice(0, r.bodyLimit ?? 500),
+          });
+        });
+        res.on("error", (e) => finish({ ok: false, error: e.message }));
+      },
+    );
     const timer = setTimeout(() => {
       finish({ ok: false, error: `timeout after ${r.timeoutMs} ms` });
       req.destroy();

@@ -20,7 +20,10 @@ function readResponse(sock: TLSSocket, timeoutMs: number): Promise<{ status: num
       const head = buf.subarray(0, end).toString("latin1").split("\r\n");
       const status = Number(head[0].split(" ")[1]);
       const header = (name: string): string | undefined =>
-        head.find((h) => h.toLowerCase().startsWith(`${name}:`))?.slice(name.length + 1).trim();
+        head
+          .find((h) => h.toLowerCase().startsWith(`${name}:`))
+          ?.slice(name.length + 1)
+          .trim();
       const length = Number(header("content-length") ?? 0);
       if (buf.length >= end + 4 + length) done(undefined, { status, standin: header("x-standin") });
     };
@@ -74,7 +77,13 @@ export class IdleConnection {
     const { first, localPort } = this;
     try {
       await new Promise((r) => setTimeout(r, Math.max(0, first.at + idleMs - nowMs())));
-      if (this.closedAt !== undefined) return { first, closedAt: this.closedAt, localPort, error: `connection closed ${Math.round(this.closedAt - first.at)} ms into the idle time` };
+      if (this.closedAt !== undefined)
+        return {
+          first,
+          closedAt: this.closedAt,
+          localPort,
+          error: `connection closed ${Math.round(this.closedAt - first.at)} ms into the idle time`,
+        };
       this.sock.write(REQUEST);
       const second = { ...(await readResponse(this.sock, timeoutMs)), at: nowMs() };
       return { first, second, localPort };

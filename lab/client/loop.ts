@@ -14,7 +14,10 @@ export class RequestLoop {
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly ep: Endpoint, private readonly cmd: LoopStartCommand) {}
+  constructor(
+    private readonly ep: Endpoint,
+    private readonly cmd: LoopStartCommand,
+  ) {}
 
   /** Starts the schedule. */
   start(): void {
@@ -32,14 +35,40 @@ export class RequestLoop {
   private fire(seq: number): void {
     if (this.pending.size >= this.cmd.maxInFlight) {
       const now = nowMs();
-      this.records.push({ seq, kind: "other", start: now, end: now, ok: false, skipped: true, error: "skipped: too many in flight" });
+      this.records.push({
+        seq,
+        kind: "other",
+        start: now,
+        end: now,
+        ok: false,
+        skipped: true,
+        error: "skipped: too many in flight",
+      });
       return;
     }
     const write = seq % 2 === 0;
     const key = `${this.cmd.keyPrefix}/${seq}`;
-    const p = httpsRequest(this.ep, write
-      ? { target: this.cmd.target, method: "PUT", path: `/kv/${key}`, body: randomBytes(6).toString("hex"), timeoutMs: this.cmd.timeoutMs, seq, kind: "write", key }
-      : { target: this.cmd.target, method: "GET", path: this.cmd.readPath, timeoutMs: this.cmd.timeoutMs, seq, kind: "read" },
+    const p = httpsRequest(
+      this.ep,
+      write
+        ? {
+            target: this.cmd.target,
+            method: "PUT",
+            path: `/kv/${key}`,
+            body: randomBytes(6).toString("hex"),
+            timeoutMs: this.cmd.timeoutMs,
+            seq,
+            kind: "write",
+            key,
+          }
+        : {
+            target: this.cmd.target,
+            method: "GET",
+            path: this.cmd.readPath,
+            timeoutMs: this.cmd.timeoutMs,
+            seq,
+            kind: "read",
+          },
     ).then((rec) => {
       this.records.push(rec);
       this.pending.delete(seq);

@@ -56,5 +56,8 @@ export function reasons(records: readonly RequestRecord[]): string {
 
 /** Start times of `records` in ms relative to `t0` (first 10), for the report. */
 export function offsets(records: readonly RequestRecord[], t0: number): string {
-  return records.slice(0, 10).map((r) => Math.round(r.start - t0)).join(",");
+  return records
+    .slice(0, 10)
+    .map((r) => Math.round(r.start - t0))
+    .join(",");
 }

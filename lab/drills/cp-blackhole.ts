@@ -13,7 +13,8 @@ async function victimOf(lab: Lab, spare: readonly string[]): Promise<LabHost> {
   const leader = await etcdLeader(lab, lab.topo.cps);
   if (!leader) throw new LabError("no etcd member reports itself leader");
   const victim = lab.topo.cps.find((c) => c !== leader && !spare.includes(c.name));
-  if (!victim) throw new LabError(`no control plane to black-hole besides the etcd leader ${leader.name} and ${spare.join(", ")}`);
+  if (!victim)
+    throw new LabError(`no control plane to black-hole besides the etcd leader ${leader.name} and ${spare.join(", ")}`);
   return victim;
 }
 
@@ -36,7 +37,9 @@ export async function blackholedControlPlane(lab: Lab, spare: readonly string[])
   const { loop, value } = await lab.withLoop(`blackhole-${victim.name}`, async () => {
     t0 = nowMs();
     await setHostLink(victim, false);
-    const [activeDown, standbyDown] = await Promise.all([active, standby].map((lb) => lab.haproxyLog(lb).waitFor(downLine, t0, bounds.markDownSilentMs + 5_000)));
+    const [activeDown, standbyDown] = await Promise.all(
+      [active, standby].map((lb) => lab.haproxyLog(lb).waitFor(downLine, t0, bounds.markDownSilentMs + 5_000)),
+    );
     await sleep(Math.max(0, t0 + DRILL.blackholeMs - nowMs()));
     const back = nowMs();
     await setHostLink(victim, true);
@@ -56,17 +59,27 @@ export async function blackholedControlPlane(lab: Lab, spare: readonly string[])
   const inFlight = openDuring(loop.records, t0, t0).length;
   const noAnswer = loop.records.filter((r) => !r.skipped && r.status === undefined);
   const label = `9 control plane black-holed: ${victim.name}, ${DRILL.blackholeMs / 1000} s, no RST`;
-  return [{
-    drill: label,
-    expectation: `HAProxy marks ${victim.name} DOWN within ${bounds.markDownSilentMs} ms (rendered: inter ${timers.checkInterMs}, fastinter ${timers.checkFastInterMs}, fall ${timers.checkFall}, timeout connect ${timers.timeoutConnectMs}, timeout check ${timers.timeoutCheckMs ?? "unset"}; see notes), on the active LB (checks + traffic) and on the standby (checks only); back UP within ${bounds.backUpMs} ms of its return`,
-    measured: `DOWN after ${activeMs} ms on ${active.name} (active), ${standbyMs} ms on ${standby.name} (standby); UP ${upMs} ms after the link returned`,
-    pass: activeMs <= bounds.markDownSilentMs && standbyMs <= bounds.markDownSilentMs && upMs <= bounds.backUpMs,
-    figures: { victim: victim.name, markDownActiveMs: activeMs, markDownStandbyMs: standbyMs, backUpMs: upMs },
-  }, {
-    drill: label,
-    expectation: `no request fails except those in flight on ${victim.name} when it went silent (a new connection to it gives up after timeout connect ${timers.timeoutConnectMs} ms and is redispatched; no session is shut down on mark-down)`,
-    measured: `${s.sent} sent, ${s.failed} failed${s.failed ? ` (${reasons(s.failures)}; started at ${offsets(s.failures, t0)} ms)` : ""}, ${unexplained.length} of them not in flight at the fault (in flight: ${inFlight}); ${noAnswer.length} without an answer; slowest ${s.maxLatencyMs} ms`,
-    pass: unexplained.length === 0 && s.skipped === 0 && s.sent > 0,
-    figures: { sent: s.sent, failed: s.failed, noAnswer: noAnswer.length, unexplainedFailures: unexplained.length, inFlightAtFault: inFlight, maxLatencyMs: s.maxLatencyMs },
-  }];
+  return [
+    {
+      drill: label,
+      expectation: `HAProxy marks ${victim.name} DOWN within ${bounds.markDownSilentMs} ms (rendered: inter ${timers.checkInterMs}, fastinter ${timers.checkFastInterMs}, fall ${timers.checkFall}, timeout connect ${timers.timeoutConnectMs}, timeout check ${timers.timeoutCheckMs ?? "unset"}; see notes), on the active LB (checks + traffic) and on the standby (checks only); back UP within ${bounds.backUpMs} ms of its return`,
+      measured: `DOWN after ${activeMs} ms on ${active.name} (active), ${standbyMs} ms on ${standby.name} (standby); UP ${upMs} ms after the link returned`,
+      pass: activeMs <= bounds.markDownSilentMs && standbyMs <= bounds.markDownSilentMs && upMs <= bounds.backUpMs,
+      figures: { victim: victim.name, markDownActiveMs: activeMs, markDownStandbyMs: standbyMs, backUpMs: upMs },
+    },
+    {
+      drill: label,
+      expectation: `no request fails except those in flight on ${victim.name} when it went silent (a new connection to it gives up after timeout connect ${timers.timeoutConnectMs} ms and is redispatched; no session is shut down on mark-down)`,
+      measured: `${s.sent} sent, ${s.failed} failed${s.failed ? ` (${reasons(s.failures)}; started at ${offsets(s.failures, t0)} ms)` : ""}, ${unexplained.length} of them not in flight at the fault (in flight: ${inFlight}); ${noAnswer.length} without an answer; slowest ${s.maxLatencyMs} ms`,
+      pass: unexplained.length === 0 && s.skipped === 0 && s.sent > 0,
+      figures: {
+        sent: s.sent,
+        failed: s.failed,
+        noAnswer: noAnswer.length,
+        unexplainedFailures: unexplained.length,
+        inFlightAtFault: inFlight,
+        maxLatencyMs: s.maxLatencyMs,
+      },
+    },
+  ];
 }

@@ -17,7 +17,12 @@ import { failuresOutside, offsets, openDuring, reasons, summarize } from "./anal
  * that started before the survivors knew the new leader (none at all for a follower); writes go
  * on while quorum holds. `down` are the control planes already dead.
  */
-export async function cpHardKill(lab: Lab, victim: LabHost, down: readonly LabHost[], role: "leader" | "follower"): Promise<Check[]> {
+export async function cpHardKill(
+  lab: Lab,
+  victim: LabHost,
+  down: readonly LabHost[],
+  role: "leader" | "follower",
+): Promise<Check[]> {
   const { active } = await lab.activeLb();
   const alive = lab.topo.cps.filter((c) => !down.includes(c));
   const survivors = alive.filter((c) => c !== victim);
@@ -32,7 +37,9 @@ export async function cpHardKill(lab: Lab, victim: LabHost, down: readonly LabHo
     t0 = nowMs();
     killed = (await lab.powerOff(victim)).goneAt;
     const [line, leaderAt] = await Promise.all([
-      lab.haproxyLog(active).waitFor(new RegExp(`Server kube-apiserver/${victim.name} is DOWN`), t0, bounds.markDownMs + 5_000),
+      lab
+        .haproxyLog(active)
+        .waitFor(new RegExp(`Server kube-apiserver/${victim.name} is DOWN`), t0, bounds.markDownMs + 5_000),
       role === "leader" ? newLeaderKnown(lab, survivors, t0, bounds.electionMs + 5_000) : Promise.resolve(undefined),
     ]);
     return { downAt: line.at, leaderAt };
@@ -52,29 +59,51 @@ export async function cpHardKill(lab: Lab, victim: LabHost, down: readonly LabHo
   const writesAfter = loop.records.filter((r) => r.kind === "write" && r.ok && r.start > t0).length;
   const label = `2 control-plane hard kill: ${victim.name}, etcd ${role} (${lost} of ${members} down)`;
   const q = quorumOf(members);
-  return [{
-    drill: label,
-    expectation: `HAProxy (${active.name}) marks ${victim.name} DOWN within ${bounds.markDownMs} ms (refused checks: inter ${timers.checkInterMs} + ${timers.checkFall - 1} x fastinter ${timers.checkFastInterMs}, rendered, + allowance; refused traffic: at once, observe layer4)`,
-    measured: `${victim.name} DOWN after ${markDownMs} ms`,
-    pass: markDownMs <= bounds.markDownMs,
-    figures: { victim: victim.name, markDownMs },
-  }, {
-    drill: label,
-    expectation: `no request lost at the load balancer (retries + option redispatch): every request gets an HTTP answer, except those that reached ${victim.name} before its processes were gone`,
-    measured: `${s.sent} sent, ${noAnswer.length} without answer${noAnswer.length ? ` (${reasons(noAnswer)}; started at ${offsets(noAnswer, t0)} ms)` : ""}, ${lbLost.length} of them started after ${victim.name} was gone (open until then: ${open}; every process of ${victim.name} gone ${Math.round(killed - t0)} ms after the SIGKILL); slowest ${s.maxLatencyMs} ms`,
-    pass: lbLost.length === 0 && s.skipped === 0 && s.sent > 0,
-    figures: { sent: s.sent, noAnswer: noAnswer.length, lostAtLb: lbLost.length, openAtKill: open, killMs: Math.round(killed - t0), noAnswerStartsMs: offsets(noAnswer, t0) || null, maxLatencyMs: s.maxLatencyMs },
-  }, role === "leader" ? {
-    drill: label,
-    expectation: `${victim.name} led etcd (moved there first: worst case). Survivors know a new leader within two election rounds (2 x 2 x ${ETCD_ELECTION_TIMEOUT_MS} ms = ${bounds.electionMs} ms); 503s only for requests started before that; writes go on (${members - lost} of ${members} members, quorum ${q.quorum})`,
-    measured: `new leader known after ${electionMs ?? "NEVER"} ms; ${answered503.length} answered 503${answered503.length ? ` (${reasons(answered503)})` : ""}, ${lateEtcd.length} started later; ${writesAfter} writes acknowledged after the kill`,
-    pass: electionMs !== null && electionMs <= bounds.electionMs && lateEtcd.length === 0 && writesAfter > 0,
-    figures: { role, electionMs, answered503: answered503.length, answered503StartsMs: offsets(answered503, t0) || null, after503Window: lateEtcd.length, writesAfterKill: writesAfter, failedTotal: s.failed },
-  } : {
-    drill: label,
-    expectation: `${victim.name} was an etcd follower: no election, 0 requests answered 503; writes go on (${members - lost} of ${members} members, quorum ${q.quorum})`,
-    measured: `${answered503.length} answered 503${answered503.length ? ` (${reasons(answered503)})` : ""}; ${writesAfter} writes acknowledged after the kill`,
-    pass: answered503.length === 0 && writesAfter > 0,
-    figures: { role, answered503: answered503.length, writesAfterKill: writesAfter, failedTotal: s.failed },
-  }];
+  return [
+    {
+      drill: label,
+      expectation: `HAProxy (${active.name}) marks ${victim.name} DOWN within ${bounds.markDownMs} ms (refused checks: inter ${timers.checkInterMs} + ${timers.checkFall - 1} x fastinter ${timers.checkFastInterMs}, rendered, + allowance; refused traffic: at once, observe layer4)`,
+      measured: `${victim.name} DOWN after ${markDownMs} ms`,
+      pass: markDownMs <= bounds.markDownMs,
+      figures: { victim: victim.name, markDownMs },
+    },
+    {
+      drill: label,
+      expectation: `no request lost at the load balancer (retries + option redispatch): every request gets an HTTP answer, except those that reached ${victim.name} before its processes were gone`,
+      measured: `${s.sent} sent, ${noAnswer.length} without answer${noAnswer.length ? ` (${reasons(noAnswer)}; started at ${offsets(noAnswer, t0)} ms)` : ""}, ${lbLost.length} of them started after ${victim.name} was gone (open until then: ${open}; every process of ${victim.name} gone ${Math.round(killed - t0)} ms after the SIGKILL); slowest ${s.maxLatencyMs} ms`,
+      pass: lbLost.length === 0 && s.skipped === 0 && s.sent > 0,
+      figures: {
+        sent: s.sent,
+        noAnswer: noAnswer.length,
+        lostAtLb: lbLost.length,
+        openAtKill: open,
+        killMs: Math.round(killed - t0),
+        noAnswerStartsMs: offsets(noAnswer, t0) || null,
+        maxLatencyMs: s.maxLatencyMs,
+      },
+    },
+    role === "leader"
+      ? {
+          drill: label,
+          expectation: `${victim.name} led etcd (moved there first: worst case). Survivors know a new leader within two election rounds (2 x 2 x ${ETCD_ELECTION_TIMEOUT_MS} ms = ${bounds.electionMs} ms); 503s only for requests started before that; writes go on (${members - lost} of ${members} members, quorum ${q.quorum})`,
+          measured: `new leader known after ${electionMs ?? "NEVER"} ms; ${answered503.length} answered 503${answered503.length ? ` (${reasons(answered503)})` : ""}, ${lateEtcd.length} started later; ${writesAfter} writes acknowledged after the kill`,
+          pass: electionMs !== null && electionMs <= bounds.electionMs && lateEtcd.length === 0 && writesAfter > 0,
+          figures: {
+            role,
+            electionMs,
+            answered503: answered503.length,
+            answered503StartsMs: offsets(answered503, t0) || null,
+            after503Window: lateEtcd.length,
+            writesAfterKill: writesAfter,
+            failedTotal: s.failed,
+          },
+        }
+      : {
+          drill: label,
+          expectation: `${victim.name} was an etcd follower: no election, 0 requests answered 503; writes go on (${members - lost} of ${members} members, quorum ${q.quorum})`,
+          measured: `${answered503.length} answered 503${answered503.length ? ` (${reasons(answered503)})` : ""}; ${writesAfter} writes acknowledged after the kill`,
+          pass: answered503.length === 0 && writesAfter > 0,
+          figures: { role, answered503: answered503.length, writesAfterKill: writesAfter, failedTotal: s.failed },
+        },
+  ];
 }

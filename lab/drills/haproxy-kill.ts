@@ -37,17 +37,39 @@ export async function haproxyKilled(lab: Lab): Promise<Check[]> {
   const unexplained = failuresOutside(loop.records, t0, move.arrivedAt);
   const inWindow = openDuring(loop.records, t0, move.arrivedAt).length;
   const bound = Math.round(lab.bounds.vipProcessMs);
-  return [{
-    drill: "8 HAProxy killed on the active LB",
-    expectation: `SIGKILL to HAProxy on the active LB, keepalived alive: VIP on the peer in < ${bound} ms (keepalived follows the process: FAULT, priority 0, then the peer's skew time at priority ${lab.timers.lowestPriority}, advert_int ${lab.timers.advertIntMs} ms)`,
-    measured: `VIP ${active.name} -> ${standby.name} in ${movedMs} ms (keepalived lost the process after ${fault ? `${Math.round(fault.at - t0)} ms` : "UNSEEN"}; ${move.polls} polls)`,
-    pass: movedMs < bound && fault !== undefined,
-    figures: { from: active.name, to: standby.name, vipMovedMs: movedMs, processLostMs: fault ? Math.round(fault.at - t0) : null },
-  }, {
-    drill: "8 HAProxy killed on the active LB",
-    expectation: "no failed request but those open at the kill or sent before the VIP reached the peer; restarted, HAProxy's LB comes back BACKUP and the VIP stays (nopreempt)",
-    measured: `${s.sent} sent, ${s.failed} failed${s.failed ? ` (${reasons(s.failures)})` : ""}, ${unexplained.length} outside the window (open in it: ${inWindow}); slowest ${s.maxLatencyMs} ms; ${active.name} BACKUP ${Math.round(backupAt - restartAt)} ms after HAProxy restarted, VIP on ${holders.join(",")}`,
-    pass: unexplained.length === 0 && s.skipped === 0 && s.sent > 0 && holders.length === 1 && holders[0] === standby.name,
-    figures: { sent: s.sent, failed: s.failed, unexplainedFailures: unexplained.length, openInWindow: inWindow, maxLatencyMs: s.maxLatencyMs, backupAfterRestartMs: Math.round(backupAt - restartAt), vipAfterRestart: holders.join(",") },
-  }];
+  return [
+    {
+      drill: "8 HAProxy killed on the active LB",
+      expectation: `SIGKILL to HAProxy on the active LB, keepalived alive: VIP on the peer in < ${bound} ms (keepalived follows the process: FAULT, priority 0, then the peer's skew time at priority ${lab.timers.lowestPriority}, advert_int ${lab.timers.advertIntMs} ms)`,
+      measured: `VIP ${active.name} -> ${standby.name} in ${movedMs} ms (keepalived lost the process after ${fault ? `${Math.round(fault.at - t0)} ms` : "UNSEEN"}; ${move.polls} polls)`,
+      pass: movedMs < bound && fault !== undefined,
+      figures: {
+        from: active.name,
+        to: standby.name,
+        vipMovedMs: movedMs,
+        processLostMs: fault ? Math.round(fault.at - t0) : null,
+      },
+    },
+    {
+      drill: "8 HAProxy killed on the active LB",
+      expectation:
+        "no failed request but those open at the kill or sent before the VIP reached the peer; restarted, HAProxy's LB comes back BACKUP and the VIP stays (nopreempt)",
+      measured: `${s.sent} sent, ${s.failed} failed${s.failed ? ` (${reasons(s.failures)})` : ""}, ${unexplained.length} outside the window (open in it: ${inWindow}); slowest ${s.maxLatencyMs} ms; ${active.name} BACKUP ${Math.round(backupAt - restartAt)} ms after HAProxy restarted, VIP on ${holders.join(",")}`,
+      pass:
+        unexplained.length === 0 &&
+        s.skipped === 0 &&
+        s.sent > 0 &&
+        holders.length === 1 &&
+        holders[0] === standby.name,
+      figures: {
+        sent: s.sent,
+        failed: s.failed,
+        unexplainedFailures: unexplained.length,
+        openInWindow: inWindow,
+        maxLatencyMs: s.maxLatencyMs,
+        backupAfterRestartMs: Math.round(backupAt - restartAt),
+        vipAfterRestart: holders.join(","),
+      },
+    },
+  ];
 }

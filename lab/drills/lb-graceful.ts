@@ -29,17 +29,38 @@ export async function gracefulLbStop(lab: Lab): Promise<Check[]> {
   // Connections open on the old LB when the VIP left it cannot move; nothing else may fail.
   const unexplained = failuresOutside(loop.records, t0, leftAt);
   const open = openDuring(loop.records, t0, leftAt).length;
-  return [{
-    drill: "3 graceful LB stop",
-    expectation: `SIGTERM to keepalived on the active LB: VIP on the peer in < ${Math.round(lab.bounds.vipGracefulMs)} ms (priority-0 advert, then the skew time at priority ${lab.timers.lowestPriority}, advert_int ${lab.timers.advertIntMs} ms; see notes)`,
-    measured: `VIP ${active.name} -> ${standby.name} in ${movedMs} ms (left ${active.name} after ${Math.round(leftAt - t0)} ms; ${move.polls} polls)`,
-    pass: movedMs < lab.bounds.vipGracefulMs,
-    figures: { from: active.name, to: standby.name, vipMovedMs: movedMs, vipLeftMs: Math.round(leftAt - t0), restartedAsBackupMs: backupMs },
-  }, {
-    drill: "3 graceful LB stop",
-    expectation: "0 failed requests, except those open on the old LB at the instant it let the VIP go",
-    measured: `${s.sent} sent, ${s.failed} failed${s.failed ? ` (${reasons(s.failures)})` : ""}, ${unexplained.length} outside the switch (open then: ${open}); slowest ${s.maxLatencyMs} ms; ${active.name} back as BACKUP in ${backupMs} ms, VIP stays on ${holders.join(",")}`,
-    pass: unexplained.length === 0 && s.skipped === 0 && s.sent > 0 && holders.length === 1 && holders[0] === standby.name,
-    figures: { sent: s.sent, failed: s.failed, unexplainedFailures: unexplained.length, openAtSwitch: open, maxLatencyMs: s.maxLatencyMs, vipAfterRestart: holders.join(",") },
-  }];
+  return [
+    {
+      drill: "3 graceful LB stop",
+      expectation: `SIGTERM to keepalived on the active LB: VIP on the peer in < ${Math.round(lab.bounds.vipGracefulMs)} ms (priority-0 advert, then the skew time at priority ${lab.timers.lowestPriority}, advert_int ${lab.timers.advertIntMs} ms; see notes)`,
+      measured: `VIP ${active.name} -> ${standby.name} in ${movedMs} ms (left ${active.name} after ${Math.round(leftAt - t0)} ms; ${move.polls} polls)`,
+      pass: movedMs < lab.bounds.vipGracefulMs,
+      figures: {
+        from: active.name,
+        to: standby.name,
+        vipMovedMs: movedMs,
+        vipLeftMs: Math.round(leftAt - t0),
+        restartedAsBackupMs: backupMs,
+      },
+    },
+    {
+      drill: "3 graceful LB stop",
+      expectation: "0 failed requests, except those open on the old LB at the instant it let the VIP go",
+      measured: `${s.sent} sent, ${s.failed} failed${s.failed ? ` (${reasons(s.failures)})` : ""}, ${unexplained.length} outside the switch (open then: ${open}); slowest ${s.maxLatencyMs} ms; ${active.name} back as BACKUP in ${backupMs} ms, VIP stays on ${holders.join(",")}`,
+      pass:
+        unexplained.length === 0 &&
+        s.skipped === 0 &&
+        s.sent > 0 &&
+        holders.length === 1 &&
+        holders[0] === standby.name,
+      figures: {
+        sent: s.sent,
+        failed: s.failed,
+        unexplainedFailures: unexplained.length,
+        openAtSwitch: open,
+        maxLatencyMs: s.maxLatencyMs,
+        vipAfterRestart: holders.join(","),
+      },
+    },
+  ];
 }

@@ -37,17 +37,33 @@ export async function hardLbFailure(lab: Lab): Promise<Check[]> {
   // Only connections open on the LB at the instant it died may fail; later requests wait for the VIP.
   const unexplained = failuresOutside(loop.records, t0, dead);
   const open = openDuring(loop.records, t0, dead).length;
-  return [{
-    drill: "4 hard LB failure",
-    expectation: `cable pulled + SIGKILL of everything on the active LB: VIP on the peer in < ${Math.round(lab.bounds.vipHardMs)} ms (3 x advert_int ${lab.timers.advertIntMs} ms + skew; see notes)`,
-    measured: `VIP ${active.name} -> ${standby.name} in ${movedMs} ms (${killed} processes killed)`,
-    pass: movedMs < lab.bounds.vipHardMs,
-    figures: { from: active.name, to: standby.name, vipMovedMs: movedMs, processesKilled: killed },
-  }, {
-    drill: "4 hard LB failure",
-    expectation: "0 failed requests, except those open on the dead LB at the instant it died; requests sent meanwhile wait (SYN retransmit) and succeed",
-    measured: `${s.sent} sent, ${s.failed} failed${s.failed ? ` (${reasons(s.failures)})` : ""}, ${unexplained.length} outside the failure (open then: ${open}; cable + kill took ${Math.round(dead - t0)} ms); slowest ${s.maxLatencyMs} ms; rebooted ${active.name} BACKUP in ${Math.round(backupAt - rebootAt)} ms, VIP stays on ${holders.join(",")}`,
-    pass: unexplained.length === 0 && s.skipped === 0 && s.sent > 0 && holders.length === 1 && holders[0] === standby.name,
-    figures: { sent: s.sent, failed: s.failed, unexplainedFailures: unexplained.length, openAtFailure: open, maxLatencyMs: s.maxLatencyMs, vipAfterReboot: holders.join(",") },
-  }];
+  return [
+    {
+      drill: "4 hard LB failure",
+      expectation: `cable pulled + SIGKILL of everything on the active LB: VIP on the peer in < ${Math.round(lab.bounds.vipHardMs)} ms (3 x advert_int ${lab.timers.advertIntMs} ms + skew; see notes)`,
+      measured: `VIP ${active.name} -> ${standby.name} in ${movedMs} ms (${killed} processes killed)`,
+      pass: movedMs < lab.bounds.vipHardMs,
+      figures: { from: active.name, to: standby.name, vipMovedMs: movedMs, processesKilled: killed },
+    },
+    {
+      drill: "4 hard LB failure",
+      expectation:
+        "0 failed requests, except those open on the dead LB at the instant it died; requests sent meanwhile wait (SYN retransmit) and succeed",
+      measured: `${s.sent} sent, ${s.failed} failed${s.failed ? ` (${reasons(s.failures)})` : ""}, ${unexplained.length} outside the failure (open then: ${open}; cable + kill took ${Math.round(dead - t0)} ms); slowest ${s.maxLatencyMs} ms; rebooted ${active.name} BACKUP in ${Math.round(backupAt - rebootAt)} ms, VIP stays on ${holders.join(",")}`,
+      pass:
+        unexplained.length === 0 &&
+        s.skipped === 0 &&
+        s.sent > 0 &&
+        holders.length === 1 &&
+        holders[0] === standby.name,
+      figures: {
+        sent: s.sent,
+        failed: s.failed,
+        unexplainedFailures: unexplained.length,
+        openAtFailure: open,
+        maxLatencyMs: s.maxLatencyMs,
+        vipAfterReboot: holders.join(","),
+      },
+    },
+  ];
 }

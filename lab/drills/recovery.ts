@@ -17,10 +17,20 @@ export async function recovery(lab: Lab, down: readonly LabHost[]): Promise<Chec
   const { loop, value } = await lab.withLoop("recovery", async () => {
     t0 = nowMs();
     for (const cp of down) lab.startControlPlane(cp);
-    const resumed = await pollUntil("a write through the VIP to succeed", async () => {
-      const r = await lab.request(lab.vip, "PUT", `/kv/${WRITE_PREFIX}/${lab.runId}/recovery/${attempt++}`, "after-recovery", RECOVERY_ATTEMPT_MS);
-      return r.ok ? r : undefined;
-    }, { timeoutMs: lab.bounds.recoveryMs + 15_000, intervalMs: 250 });
+    const resumed = await pollUntil(
+      "a write through the VIP to succeed",
+      async () => {
+        const r = await lab.request(
+          lab.vip,
+          "PUT",
+          `/kv/${WRITE_PREFIX}/${lab.runId}/recovery/${attempt++}`,
+          "after-recovery",
+          RECOVERY_ATTEMPT_MS,
+        );
+        return r.ok ? r : undefined;
+      },
+      { timeoutMs: lab.bounds.recoveryMs + 15_000, intervalMs: 250 },
+    );
     const readyAt = await lab.waitReady(lab.topo.cps, WAIT.readyMs);
     return { resumedAt: resumed.at, readyAt };
   });
@@ -28,22 +38,44 @@ export async function recovery(lab: Lab, down: readonly LabHost[]): Promise<Chec
   const afterReady = loop.records.filter((r) => !r.skipped && r.start > value.readyAt);
   const failedAfterReady = afterReady.filter((r) => !r.ok);
 
-  const list = await lab.request(lab.vip, "GET", `/kv/${WRITE_PREFIX}/${lab.runId}/?prefix=1`, undefined, 10_000, 50_000_000);
+  const list = await lab.request(
+    lab.vip,
+    "GET",
+    `/kv/${WRITE_PREFIX}/${lab.runId}/?prefix=1`,
+    undefined,
+    10_000,
+    50_000_000,
+  );
   const stored = new Map<string, string>();
-  if (list.ok && list.body) for (const it of (JSON.parse(list.body) as { items: { key: string; value: string }[] }).items) stored.set(it.key, it.value);
+  if (list.ok && list.body)
+    for (const it of (JSON.parse(list.body) as { items: { key: string; value: string }[] }).items)
+      stored.set(it.key, it.value);
   const missing = [...lab.ledger].filter(([k, v]) => stored.get(k) !== v);
   const label = `6 recovery (${down.length} back)`;
-  return [{
-    drill: label,
-    expectation: `writes through the VIP resume within ${lab.bounds.recoveryMs} ms of restarting the members; once every member is ready, every request succeeds`,
-    measured: `first write acknowledged ${resumeMs} ms after restart (${attempt} attempts); all ready after ${Math.round(value.readyAt - t0)} ms; then ${afterReady.length} sent, ${failedAfterReady.length} failed${failedAfterReady.length ? ` (${reasons(failedAfterReady)})` : ""}`,
-    pass: resumeMs <= lab.bounds.recoveryMs && failedAfterReady.length === 0 && afterReady.length > 0,
-    figures: { restarted: down.map((d) => d.name).join(","), resumeMs, attempts: attempt, allReadyMs: Math.round(value.readyAt - t0), sentAfterReady: afterReady.length, failedAfterReady: failedAfterReady.length },
-  }, {
-    drill: label,
-    expectation: "every write acknowledged at any point of the run is still there with its value (linearizable read through the VIP)",
-    measured: list.ok ? `${lab.ledger.size} acknowledged writes checked, ${missing.length} lost or changed` : `could not list: ${list.error ?? list.status}`,
-    pass: list.ok && lab.ledger.size > 0 && missing.length === 0,
-    figures: { checked: lab.ledger.size, lost: missing.length, firstLost: missing[0]?.[0] ?? null },
-  }];
+  return [
+    {
+      drill: label,
+      expectation: `writes through the VIP resume within ${lab.bounds.recoveryMs} ms of restarting the members; once every member is ready, every request succeeds`,
+      measured: `first write acknowledged ${resumeMs} ms after restart (${attempt} attempts); all ready after ${Math.round(value.readyAt - t0)} ms; then ${afterReady.length} sent, ${failedAfterReady.length} failed${failedAfterReady.length ? ` (${reasons(failedAfterReady)})` : ""}`,
+      pass: resumeMs <= lab.bounds.recoveryMs && failedAfterReady.length === 0 && afterReady.length > 0,
+      figures: {
+        restarted: down.map((d) => d.name).join(","),
+        resumeMs,
+        attempts: attempt,
+        allReadyMs: Math.round(value.readyAt - t0),
+        sentAfterReady: afterReady.length,
+        failedAfterReady: failedAfterReady.length,
+      },
+    },
+    {
+      drill: label,
+      expectation:
+        "every write acknowledged at any point of the run is still there with its value (linearizable read through the VIP)",
+      measured: list.ok
+        ? `${lab.ledger.size} acknowledged writes checked, ${missing.length} lost or changed`
+        : `could not list: ${list.error ?? list.status}`,
+      pass: list.ok && lab.ledger.size > 0 && missing.length === 0,
+      figures: { checked: lab.ledger.size, lost: missing.length, firstLost: missing[0]?.[0] ?? null },
+    },
+  ];
 }

@@ -32,13 +32,22 @@ export async function steadyState(lab: Lab): Promise<Check[]> {
   const starts = loop.records.map((r) => r.start);
   const spanS = (Math.max(...starts) - Math.min(...starts)) / 1000;
   const scheduled = Math.floor(spanS * LOOP.ratePerSecond) + 1;
-  return [{
-    drill: "1 steady state",
-    expectation: `every request through the VIP succeeds (${LOOP.ratePerSecond}/s, alternating write and read)`,
-    measured: `${s.sent} sent in ${spanS.toFixed(1)} s, ${s.failed} failed${s.failed ? ` (${reasons(s.failures)})` : ""}, slowest ${s.maxLatencyMs} ms`,
-    pass: s.failed === 0 && s.skipped === 0 && s.sent >= minSentShare * scheduled && s.sent > 0,
-    figures: { sent: s.sent, failed: s.failed, skipped: s.skipped, writesOk: s.writesOk, scheduled, maxLatencyMs: s.maxLatencyMs },
-  }];
+  return [
+    {
+      drill: "1 steady state",
+      expectation: `every request through the VIP succeeds (${LOOP.ratePerSecond}/s, alternating write and read)`,
+      measured: `${s.sent} sent in ${spanS.toFixed(1)} s, ${s.failed} failed${s.failed ? ` (${reasons(s.failures)})` : ""}, slowest ${s.maxLatencyMs} ms`,
+      pass: s.failed === 0 && s.skipped === 0 && s.sent >= minSentShare * scheduled && s.sent > 0,
+      figures: {
+        sent: s.sent,
+        failed: s.failed,
+        skipped: s.skipped,
+        writesOk: s.writesOk,
+        scheduled,
+        maxLatencyMs: s.maxLatencyMs,
+      },
+    },
+  ];
 }
 
 /**
@@ -51,28 +60,46 @@ export async function vrrpQuiet(lab: Lab, since: number): Promise<Check[]> {
   const holders = await vipHolders(lab.topo);
   const spanS = (nowMs() - since) / 1000;
   const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-  return [{
-    drill: "1 steady state: VRRP",
-    expectation: `no VRRP state change on either LB while none fails (advert_int ${lab.timers.advertIntMs} ms: a backup takes over after ${Math.round(3 * lab.timers.advertIntMs + skewMs(lab.timers))} ms without an advert)`,
-    measured: `${transitions.length} state change(s) in ${spanS.toFixed(1)} s${transitions.length ? ` (${transitions.map((t) => t.text).join(", ")})` : ""}; VIP on ${holders.join(",") || "none"}; load average ${load}`,
-    pass: transitions.length === 0 && holders.length === 1,
-    figures: { quietS: Number(spanS.toFixed(1)), vrrpTransitions: transitions.length, vipHolders: holders.join(","), loadAverage: load },
-  }];
+  return [
+    {
+      drill: "1 steady state: VRRP",
+      expectation: `no VRRP state change on either LB while none fails (advert_int ${lab.timers.advertIntMs} ms: a backup takes over after ${Math.round(3 * lab.timers.advertIntMs + skewMs(lab.timers))} ms without an advert)`,
+      measured: `${transitions.length} state change(s) in ${spanS.toFixed(1)} s${transitions.length ? ` (${transitions.map((t) => t.text).join(", ")})` : ""}; VIP on ${holders.join(",") || "none"}; load average ${load}`,
+      pass: transitions.length === 0 && holders.length === 1,
+      figures: {
+        quietS: Number(spanS.toFixed(1)),
+        vrrpTransitions: transitions.length,
+        vipHolders: holders.join(","),
+        loadAverage: load,
+      },
+    },
+  ];
 }
 
 /** Drill 7, second half: the second request on the idle connection, once it has idled past HAProxy's client/server timeout. */
 export async function finishIdle(lab: Lab, open: OpenIdle): Promise<Check[]> {
   const { idleMs } = lab.bounds;
-  const idle = await lab.agent.call({ op: "idle-finish", idleId: open.idleId, idleMs, timeoutMs: 5_000 }, Math.max(0, open.first.at + idleMs - nowMs()) + 20_000);
+  const idle = await lab.agent.call(
+    { op: "idle-finish", idleId: open.idleId, idleMs, timeoutMs: 5_000 },
+    Math.max(0, open.first.at + idleMs - nowMs()) + 20_000,
+  );
   const idleFor = idle.second ? Math.round(idle.second.at - idle.first.at) : null;
   const survived = idle.second?.status === 200 && idle.closedAt === undefined && idleFor !== null && idleFor >= idleMs;
-  return [{
-    drill: "7 idle long-lived connection",
-    expectation: `one TLS connection through the VIP, idle at least ${idleMs / 1000} s (> timeout client/server ${lab.timers.timeoutIdleMs / 1000} s), then answers again (timeout tunnel ${lab.timers.timeoutTunnelMs / 1000} s)`,
-    measured: survived
-      ? `second request answered ${idle.second?.status} by ${idle.second?.standin} after ${((idleFor ?? 0) / 1000).toFixed(1)} s idle on the same connection`
-      : `connection lost: ${idle.error ?? "no second answer"}`,
-    pass: survived,
-    figures: { idleMs: idleFor, firstStatus: idle.first.status, secondStatus: idle.second?.status ?? null, standin: idle.second?.standin ?? idle.first.standin ?? null, error: idle.error ?? null },
-  }];
+  return [
+    {
+      drill: "7 idle long-lived connection",
+      expectation: `one TLS connection through the VIP, idle at least ${idleMs / 1000} s (> timeout client/server ${lab.timers.timeoutIdleMs / 1000} s), then answers again (timeout tunnel ${lab.timers.timeoutTunnelMs / 1000} s)`,
+      measured: survived
+        ? `second request answered ${idle.second?.status} by ${idle.second?.standin} after ${((idleFor ?? 0) / 1000).toFixed(1)} s idle on the same connection`
+        : `connection lost: ${idle.error ?? "no second answer"}`,
+      pass: survived,
+      figures: {
+        idleMs: idleFor,
+        firstStatus: idle.first.status,
+        secondStatus: idle.second?.status ?? null,
+        standin: idle.second?.standin ?? idle.first.standin ?? null,
+        error: idle.error ?? null,
+      },
+    },
+  ];
 }

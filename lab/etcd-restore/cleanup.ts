@@ -12,7 +12,9 @@ import { DRILL_NS_PREFIX } from "./settings";
 export function removeDrill(): string[] {
   const did: string[] = [];
   for (const d of liveDaemons()) d.signal("SIGKILL");
-  for (const ns of listLabNamespaces().filter((n) => n.startsWith(DRILL_NS_PREFIX)).sort((a, b) => Number(a.endsWith("-br")) - Number(b.endsWith("-br")))) {
+  for (const ns of listLabNamespaces()
+    .filter((n) => n.startsWith(DRILL_NS_PREFIX))
+    .sort((a, b) => Number(a.endsWith("-br")) - Number(b.endsWith("-br")))) {
     try {
       deleteNamespace(ns);
       did.push(`deleted namespace ${ns}`);

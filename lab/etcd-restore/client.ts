@@ -24,13 +24,23 @@ export function etcdctlArgv(t: DrillTopology, dir: string, args: readonly string
   const pki = join(dir, "members", "client");
   const endpoints = t.members.map((m) => `https://${m.address}:2379`).join(",");
   return inNs(t.client.ns, [
-    "etcdctl", `--endpoints=${endpoints}`, `--cacert=${pki}/ca.crt`, `--cert=${pki}/apiserver-etcd-client.crt`,
-    `--key=${pki}/apiserver-etcd-client.key`, "--command-timeout=3s", "--dial-timeout=2s", ...args,
+    "etcdctl",
+    `--endpoints=${endpoints}`,
+    `--cacert=${pki}/ca.crt`,
+    `--cert=${pki}/apiserver-etcd-client.crt`,
+    `--key=${pki}/apiserver-etcd-client.key`,
+    "--command-timeout=3s",
+    "--dial-timeout=2s",
+    ...args,
   ]);
 }
 
 /** Runs etcdctl (async); resolves with exit code and output. */
-export async function etcdctl(t: DrillTopology, dir: string, args: readonly string[]): Promise<{ ok: boolean; out: string }> {
+export async function etcdctl(
+  t: DrillTopology,
+  dir: string,
+  args: readonly string[],
+): Promise<{ ok: boolean; out: string }> {
   const [cmd, ...rest] = etcdctlArgv(t, dir, args);
   const r = await runAsync(cmd, rest, LIMITS.etcdctlMs);
   return { ok: r.code === 0, out: `${r.stdout}${r.stderr}` };
@@ -42,7 +52,10 @@ export class Writer {
   private running = false;
   private done: Promise<void> = Promise.resolve();
 
-  constructor(private readonly t: DrillTopology, private readonly dir: string) {}
+  constructor(
+    private readonly t: DrillTopology,
+    private readonly dir: string,
+  ) {}
 
   /** Starts writing in the background. */
   start(): void {
@@ -93,5 +106,10 @@ export async function memberList(t: DrillTopology, dir: string): Promise<string[
   const r = await etcdctl(t, dir, ["member", "list"]);
   if (!r.ok) return [];
   // Lines: "id, started, name, peer URLs, client URLs, is learner".
-  return r.out.split("\n").filter((l) => l.includes(", ")).map((l) => l.split(", ")).map((f) => `${f[2]}=${f[3]}`).sort();
+  return r.out
+    .split("\n")
+    .filter((l) => l.includes(", "))
+    .map((l) => l.split(", "))
+    .map((f) => `${f[2]}=${f[3]}`)
+    .sort();
 }

@@ -1,7 +1,12 @@
 import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { stepOf } from "../../core/plan/lookup";
-import { ETCD_RESTORE_PATH, ETCD_TOOLS_DIR, SAVE_SNAPSHOT_PATH, SNAPSHOT_DIR } from "../../core/plan/phases/etcd-snapshots";
+import {
+  ETCD_RESTORE_PATH,
+  ETCD_TOOLS_DIR,
+  SAVE_SNAPSHOT_PATH,
+  SNAPSHOT_DIR,
+} from "../../core/plan/phases/etcd-snapshots";
 import { buildPlan, PlanStep } from "../../core/plan/steps";
 import { Daemon } from "../lib/daemon";
 import { LabError } from "../lib/errors";
@@ -31,10 +36,14 @@ function installed(step: PlanStep, path: string): string {
 /** Starts every member and waits until the cluster serves a linearizable read; returns the daemons. */
 async function startCluster(t: DrillTopology, p: DrillPaths, round: number): Promise<Daemon[]> {
   const daemons = t.members.map((m) => startMember(t, m, p.dir, p.logDir, round));
-  await pollUntil("every etcd member healthy", async () => {
-    const r = await etcdctl(t, p.dir, ["endpoint", "health"]);
-    return r.ok ? true : undefined;
-  }, { timeoutMs: LIMITS.healthyMs, intervalMs: 200 });
+  await pollUntil(
+    "every etcd member healthy",
+    async () => {
+      const r = await etcdctl(t, p.dir, ["endpoint", "health"]);
+      return r.ok ? true : undefined;
+    },
+    { timeoutMs: LIMITS.healthyMs, intervalMs: 200 },
+  );
   return daemons;
 }
 
@@ -42,7 +51,8 @@ async function startCluster(t: DrillTopology, p: DrillPaths, round: number): Pro
 function snapshotOn(p: DrillPaths, m: DrillHost): { file: string; mode: number; dirMode: number } {
   const dir = join(memberRoot(p.dir, m.name), SNAPSHOT_DIR);
   const files = readdirSync(dir).filter((f) => /^etcd-snapshot-.*\.db$/.test(f));
-  if (files.length !== 1) throw new LabError(`${m.name}: expected one snapshot in ${SNAPSHOT_DIR}, found ${files.length}`);
+  if (files.length !== 1)
+    throw new LabError(`${m.name}: expected one snapshot in ${SNAPSHOT_DIR}, found ${files.length}`);
   const file = join(dir, files[0]);
   return { file, mode: statSync(file).mode & 0o777, dirMode: statSync(dir).mode & 0o777 };
 }
@@ -73,7 +83,12 @@ export async function etcdRestoreDrill(t: DrillTopology, p: DrillPaths): Promise
 }
 
 /** The drill's body, with its writer (stopped by the caller, whatever happens). */
-async function drillWith(t: DrillTopology, p: DrillPaths, steps: ReadonlyMap<string, PlanStep>, writer: Writer): Promise<Check[]> {
+async function drillWith(
+  t: DrillTopology,
+  p: DrillPaths,
+  steps: ReadonlyMap<string, PlanStep>,
+  writer: Writer,
+): Promise<Check[]> {
   let daemons = await startCluster(t, p, 1);
   const idsBefore = clusterIds(t, p.dir);
   writer.start();
@@ -86,13 +101,21 @@ async function drillWith(t: DrillTopology, p: DrillPaths, steps: ReadonlyMap<str
   let cp1Output = "";
   for (const m of t.members) {
     const start = nowMs();
-    const r = await runHostScript({ ns: m.ns, root: memberRoot(p.dir, m.name), name: `save-${m.name}`, content: installed(steps.get(m.name) as PlanStep, SAVE_SNAPSHOT_PATH) });
+    const r = await runHostScript({
+      ns: m.ns,
+      root: memberRoot(p.dir, m.name),
+      name: `save-${m.name}`,
+      content: installed(steps.get(m.name) as PlanStep, SAVE_SNAPSHOT_PATH),
+    });
     if (m === t.members[0]) {
       t0 = start;
       t1 = nowMs();
       cp1Output = r.stdout.trim();
     }
-    if (r.code !== 0) throw new LabError(`the rendered snapshot script failed on ${m.name} (exit ${r.code}): ${(r.stderr || r.stdout).trim().slice(-800)}`);
+    if (r.code !== 0)
+      throw new LabError(
+        `the rendered snapshot script failed on ${m.name} (exit ${r.code}): ${(r.stderr || r.stdout).trim().slice(-800)}`,
+      );
     saved.push(m.name);
   }
   const snaps = t.members.map((m) => snapshotOn(p, m));
@@ -101,7 +124,8 @@ async function drillWith(t: DrillTopology, p: DrillPaths, steps: ReadonlyMap<str
 
   // Quorum destroyed: every member stopped, every data dir wiped.
   await Promise.all(daemons.map((d) => d.stop(5_000)));
-  for (const m of t.members) rmSync(join(memberRoot(p.dir, m.name), "var", "lib", "etcd", "member"), { recursive: true, force: true });
+  for (const m of t.members)
+    rmSync(join(memberRoot(p.dir, m.name), "var", "lib", "etcd", "member"), { recursive: true, force: true });
   const writeWithoutQuorum = await etcdctl(t, p.dir, ["put", "/drill/after-loss", "x"]);
 
   // Restore: the same file on every member (what an operator copies), then the rendered script.
@@ -112,10 +136,16 @@ async function drillWith(t: DrillTopology, p: DrillPaths, steps: ReadonlyMap<str
     mkdirSync(inbox, { recursive: true, mode: 0o700 });
     copyFileSync(snaps[0].file, join(inbox, "snapshot.db"));
     const r = await runHostScript({
-      ns: m.ns, root: memberRoot(p.dir, m.name), name: `restore-${m.name}`,
-      content: installed(steps.get(m.name) as PlanStep, ETCD_RESTORE_PATH), args: ["restore", "/var/lib/kubeadm-ha/restore/snapshot.db"],
+      ns: m.ns,
+      root: memberRoot(p.dir, m.name),
+      name: `restore-${m.name}`,
+      content: installed(steps.get(m.name) as PlanStep, ETCD_RESTORE_PATH),
+      args: ["restore", "/var/lib/kubeadm-ha/restore/snapshot.db"],
     });
-    if (r.code !== 0) throw new LabError(`the rendered restore script failed on ${m.name} (exit ${r.code}): ${(r.stderr || r.stdout).trim().slice(-800)}`);
+    if (r.code !== 0)
+      throw new LabError(
+        `the rendered restore script failed on ${m.name} (exit ${r.code}): ${(r.stderr || r.stdout).trim().slice(-800)}`,
+      );
     restoreOutputs.push(r.stdout);
   }
   daemons = await startCluster(t, p, 2);
@@ -128,8 +158,20 @@ async function drillWith(t: DrillTopology, p: DrillPaths, steps: ReadonlyMap<str
   await Promise.all(daemons.map((d) => d.stop(5_000)));
 
   return judge({
-    records: writer.records, t0, t1, values, saved, snaps, cp1Output, restoredMs, restoreOutputs,
-    idsBefore, idsAfter, quorumLossRefused: !writeWithoutQuorum.ok, writeAfterOk: writeAfter.ok, members: t.members.length,
+    records: writer.records,
+    t0,
+    t1,
+    values,
+    saved,
+    snaps,
+    cp1Output,
+    restoredMs,
+    restoreOutputs,
+    idsBefore,
+    idsAfter,
+    quorumLossRefused: !writeWithoutQuorum.ok,
+    writeAfterOk: writeAfter.ok,
+    members: t.members.length,
     membersAsRendered: members.join(",") === expectedMembers.join(","),
   });
 }
@@ -162,7 +204,8 @@ function judge(m: Measured): Check[] {
   const afterPresent = after.filter((r) => m.values.has(r.key));
   const modesOk = m.snaps.every((s) => s.mode === 0o600 && s.dirMode === 0o700);
   const savedLine = /^saved .*$/m.exec(m.cp1Output)?.[0] ?? m.cp1Output.split("\n").pop() ?? "";
-  const newCluster = m.idsAfter.length === m.members && new Set(m.idsAfter).size === 1 && !m.idsBefore.includes(m.idsAfter[0]);
+  const newCluster =
+    m.idsAfter.length === m.members && new Set(m.idsAfter).size === 1 && !m.idsBefore.includes(m.idsAfter[0]);
   return [
     {
       drill: "snapshot: rendered script",
@@ -180,14 +223,26 @@ function judge(m: Measured): Check[] {
     },
     {
       drill: "restore: rendered script",
-      expectation: "kubeadm-ha-etcd-restore restore (rendered) on every member, members started: a new cluster of 3 with quorum; every write acknowledged before the snapshot reads back",
-      measured: `${before.length - missing.length} of ${before.length} read back; ${after.length} writes after the snapshot lost (expected), ${afterPresent.length} of them present; `
-        + `new cluster id ${m.idsAfter[0] ?? "none"} (was ${m.idsBefore[0] ?? "none"}), members ${m.membersAsRendered ? "as rendered" : "NOT as rendered"}; quorum back ${(m.restoredMs / 1000).toFixed(1)} s after the restore started; writes ${m.writeAfterOk ? "work" : "FAIL"}`,
-      pass: missing.length === 0 && afterPresent.length === 0 && newCluster && m.membersAsRendered && m.writeAfterOk
-        && m.restoreOutputs.every((o) => /restored /.test(o)),
+      expectation:
+        "kubeadm-ha-etcd-restore restore (rendered) on every member, members started: a new cluster of 3 with quorum; every write acknowledged before the snapshot reads back",
+      measured:
+        `${before.length - missing.length} of ${before.length} read back; ${after.length} writes after the snapshot lost (expected), ${afterPresent.length} of them present; ` +
+        `new cluster id ${m.idsAfter[0] ?? "none"} (was ${m.idsBefore[0] ?? "none"}), members ${m.membersAsRendered ? "as rendered" : "NOT as rendered"}; quorum back ${(m.restoredMs / 1000).toFixed(1)} s after the restore started; writes ${m.writeAfterOk ? "work" : "FAIL"}`,
+      pass:
+        missing.length === 0 &&
+        afterPresent.length === 0 &&
+        newCluster &&
+        m.membersAsRendered &&
+        m.writeAfterOk &&
+        m.restoreOutputs.every((o) => /restored /.test(o)),
       figures: {
-        checked: before.length, lost: missing.length, lostAfterSnapshot: after.length, presentAfterSnapshot: afterPresent.length,
-        restoredMs: Math.round(m.restoredMs), newClusterId: newCluster, membersAsRendered: m.membersAsRendered,
+        checked: before.length,
+        lost: missing.length,
+        lostAfterSnapshot: after.length,
+        presentAfterSnapshot: afterPresent.length,
+        restoredMs: Math.round(m.restoredMs),
+        newClusterId: newCluster,
+        membersAsRendered: m.membersAsRendered,
       },
     },
   ];

@@ -35,7 +35,12 @@ export interface DrillTopology {
 }
 
 const address = (last: number): string => `${DRILL_NET.base}.${last}`;
-const host = (name: string, last: number): DrillHost => ({ name, ns: `${DRILL_NS_PREFIX}${name}`, address: address(last), bridgePort: `v-er-${name}` });
+const host = (name: string, last: number): DrillHost => ({
+  name,
+  ns: `${DRILL_NS_PREFIX}${name}`,
+  address: address(last),
+  bridgePort: `v-er-${name}`,
+});
 
 /** Three stacked members cp1..cp3 (and a bare-metal spec around them: LBs and VIP are never started). */
 export function drillTopology(): DrillTopology {
@@ -44,7 +49,10 @@ export function drillTopology(): DrillTopology {
   const spec = buildSpec({
     "kubeadm-ha:vip": `${address(DRILL_NET.vipHost)}/${DRILL_NET.prefix}`,
     "kubeadm-ha:sshPrivateKey": "lab-unused",
-    "kubeadm-ha:loadBalancers": [{ name: "lb1", address: address(11) }, { name: "lb2", address: address(12) }],
+    "kubeadm-ha:loadBalancers": [
+      { name: "lb1", address: address(11) },
+      { name: "lb2", address: address(12) },
+    ],
     "kubeadm-ha:controlPlanes": members.map((m) => ({ name: m.name, address: m.address })),
     "kubeadm-ha:workers": [],
   });
@@ -64,7 +72,11 @@ function addNamespace(ns: string): void {
   assertLabNs(ns);
   mustRun("ip", ["netns", "add", ns]);
   // IPv4 only, so every packet of the drill carries a 198.19.0.0/16 address.
-  const [cmd, ...args] = inNs(ns, ["sh", "-c", "for f in all default; do echo 1 > /proc/sys/net/ipv6/conf/$f/disable_ipv6; done"]);
+  const [cmd, ...args] = inNs(ns, [
+    "sh",
+    "-c",
+    "for f in all default; do echo 1 > /proc/sys/net/ipv6/conf/$f/disable_ipv6; done",
+  ]);
   runSync(cmd, args);
   ipIn(ns, ["link", "set", "lo", "up"]);
 }
@@ -98,13 +110,27 @@ export function etcdArgv(t: DrillTopology, m: DrillHost, root: string): string[]
   const pki = pkiDirOf(join(root, ".."), m.name);
   const cluster = t.members.map((o) => `${o.name}=https://${o.address}:2380`).join(",");
   return [
-    "etcd", `--name=${m.name}`, `--data-dir=${join(root, "var", "lib", "etcd")}`,
-    `--advertise-client-urls=https://${m.address}:2379`, `--listen-client-urls=https://127.0.0.1:2379,https://${m.address}:2379`,
-    `--initial-advertise-peer-urls=https://${m.address}:2380`, `--listen-peer-urls=https://${m.address}:2380`,
-    `--initial-cluster=${cluster}`, "--initial-cluster-state=new",
-    `--cert-file=${pki}/server.crt`, `--key-file=${pki}/server.key`, `--trusted-ca-file=${pki}/ca.crt`, "--client-cert-auth=true",
-    `--peer-cert-file=${pki}/peer.crt`, `--peer-key-file=${pki}/peer.key`, `--peer-trusted-ca-file=${pki}/ca.crt`, "--peer-client-cert-auth=true",
-    "--snapshot-count=10000", "--listen-metrics-urls=http://127.0.0.1:2381", "--logger=zap", "--log-outputs=stderr",
+    "etcd",
+    `--name=${m.name}`,
+    `--data-dir=${join(root, "var", "lib", "etcd")}`,
+    `--advertise-client-urls=https://${m.address}:2379`,
+    `--listen-client-urls=https://127.0.0.1:2379,https://${m.address}:2379`,
+    `--initial-advertise-peer-urls=https://${m.address}:2380`,
+    `--listen-peer-urls=https://${m.address}:2380`,
+    `--initial-cluster=${cluster}`,
+    "--initial-cluster-state=new",
+    `--cert-file=${pki}/server.crt`,
+    `--key-file=${pki}/server.key`,
+    `--trusted-ca-file=${pki}/ca.crt`,
+    "--client-cert-auth=true",
+    `--peer-cert-file=${pki}/peer.crt`,
+    `--peer-key-file=${pki}/peer.key`,
+    `--peer-trusted-ca-file=${pki}/ca.crt`,
+    "--peer-client-cert-auth=true",
+    "--snapshot-count=10000",
+    "--listen-metrics-urls=http://127.0.0.1:2381",
+    "--logger=zap",
+    "--log-outputs=stderr",
   ];
 }
 
@@ -112,5 +138,10 @@ export function etcdArgv(t: DrillTopology, m: DrillHost, root: string): string[]
 export function startMember(t: DrillTopology, m: DrillHost, dir: string, logDir: string, round: number): Daemon {
   const root = memberRoot(dir, m.name);
   mkdirSync(join(root, "var", "lib", "etcd"), { recursive: true, mode: 0o700 });
-  return startDaemon({ name: `etcd@${m.name}`, ns: m.ns, argv: etcdArgv(t, m, root), logFile: join(logDir, `etcd-${m.name}-${round}.log`) });
+  return startDaemon({
+    name: `etcd@${m.name}`,
+    ns: m.ns,
+    argv: etcdArgv(t, m, root),
+    logFile: join(logDir, `etcd-${m.name}-${round}.log`),
+  });
 }

@@ -33,8 +33,25 @@ export function makeEtcdPki(root: string, members: readonly PkiMember[]): void {
   mkdirSync(caDir, { recursive: true, mode: 0o700 });
   const ca = { crt: join(caDir, "ca.crt"), key: join(caDir, "ca.key") };
   mustRun("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=etcd-ca", "-keyout", ca.key, "-out", ca.crt,
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign",
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=etcd-ca",
+    "-keyout",
+    ca.key,
+    "-out",
+    ca.crt,
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign",
   ]);
   for (const m of members) {
     const dir = pkiDirOf(root, m.name);
@@ -63,12 +80,44 @@ function sign(dir: string, leaf: Leaf, ca: { crt: string; key: string }): void {
   const key = join(dir, `${leaf.file}.key`);
   const csr = join(dir, `${leaf.file}.csr`);
   const ext = join(dir, `${leaf.file}.ext`);
-  mustRun("openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", `/CN=${leaf.cn}`, "-keyout", key, "-out", csr]);
-  const lines = ["keyUsage=critical,digitalSignature,keyEncipherment", `extendedKeyUsage=${leaf.usage}`, ...(leaf.sans ? [`subjectAltName=${leaf.sans}`] : [])];
+  mustRun("openssl", [
+    "req",
+    "-new",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-subj",
+    `/CN=${leaf.cn}`,
+    "-keyout",
+    key,
+    "-out",
+    csr,
+  ]);
+  const lines = [
+    "keyUsage=critical,digitalSignature,keyEncipherment",
+    `extendedKeyUsage=${leaf.usage}`,
+    ...(leaf.sans ? [`subjectAltName=${leaf.sans}`] : []),
+  ];
   writeFileSync(ext, lines.join("\n") + "\n");
   mustRun("openssl", [
-    "x509", "-req", "-in", csr, "-CA", ca.crt, "-CAkey", ca.key, "-set_serial", `0x${randomBytes(8).toString("hex")}`,
-    "-days", "1", "-extfile", ext, "-out", join(dir, `${leaf.file}.crt`),
+    "x509",
+    "-req",
+    "-in",
+    csr,
+    "-CA",
+    ca.crt,
+    "-CAkey",
+    ca.key,
+    "-set_serial",
+    `0x${randomBytes(8).toString("hex")}`,
+    "-days",
+    "1",
+    "-extfile",
+    ext,
+    "-out",
+    join(dir, `${leaf.file}.crt`),
   ]);
   chmodSync(key, 0o600);
   rmSync(csr);

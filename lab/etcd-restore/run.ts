@@ -30,13 +30,19 @@ const say = (line: string): void => console.log(line);
 /** Throws when another run has taken the lab lock from this one (a stale-lock takeover). */
 function assertLockHeld(): void {
   const owner = Number(readFileSync(LOCK_FILE, "utf8").trim());
-  if (owner !== process.pid) throw new LabError(`the lab lock now belongs to pid ${owner}: another lab run took over; stopping`);
+  if (owner !== process.pid)
+    throw new LabError(`the lab lock now belongs to pid ${owner}: another lab run took over; stopping`);
 }
 
 async function main(): Promise<number> {
   const started = nowMs();
-  const { values } = parseArgs({ args: process.argv.slice(2), options: { report: { type: "string", default: DRILL_REPORT } } });
-  const reportPath = isAbsolute(values.report ?? DRILL_REPORT) ? values.report ?? DRILL_REPORT : join(REPO, values.report ?? DRILL_REPORT);
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: { report: { type: "string", default: DRILL_REPORT } },
+  });
+  const reportPath = isAbsolute(values.report ?? DRILL_REPORT)
+    ? (values.report ?? DRILL_REPORT)
+    : join(REPO, values.report ?? DRILL_REPORT);
   const why = cannotRunDrill();
   if (why) throw new LabError(why);
   acquireLock();
@@ -62,11 +68,17 @@ async function main(): Promise<number> {
     for (const m of topology.members) mkdirSync(memberRoot(DRILL_DIR, m.name), { recursive: true, mode: 0o700 });
     createDrillNetwork(topology);
     assertLockHeld();
-    checks.push(...await etcdRestoreDrill(topology, { dir: DRILL_DIR, logDir }));
+    checks.push(...(await etcdRestoreDrill(topology, { dir: DRILL_DIR, logDir })));
     assertLockHeld();
   } catch (e) {
     if (!(e instanceof LabError)) console.error(e);
-    checks.push({ drill: "lab run", expectation: "setup and the drill run to the end", measured: `aborted: ${messageOf(e)}`, pass: false, figures: {} });
+    checks.push({
+      drill: "lab run",
+      expectation: "setup and the drill run to the end",
+      measured: `aborted: ${messageOf(e)}`,
+      pass: false,
+      figures: {},
+    });
   } finally {
     cleanup.run("end of run");
     clearTimeout(watchdog);
@@ -90,13 +102,18 @@ async function main(): Promise<number> {
   writeReport(reportPath, report);
   say("");
   say(renderTable(checks));
-  say(`\n${report.pass ? "PASS" : "FAIL"}: ${checks.filter((c) => c.pass).length}/${checks.length} checks in ${(report.durationMs / 1000).toFixed(1)} s; report ${reportPath}; logs ${logDir}`);
+  say(
+    `\n${report.pass ? "PASS" : "FAIL"}: ${checks.filter((c) => c.pass).length}/${checks.length} checks in ${(report.durationMs / 1000).toFixed(1)} s; report ${reportPath}; logs ${logDir}`,
+  );
   return report.pass ? 0 : 1;
 }
 
-main().then((code) => {
-  process.exitCode = code;
-}, (e: unknown) => {
-  console.error(`etcd restore drill: ${messageOf(e)}`);
-  process.exitCode = 2;
-});
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    console.error(`etcd restore drill: ${messageOf(e)}`);
+    process.exitCode = 2;
+  },
+);

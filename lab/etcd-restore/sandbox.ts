@@ -25,6 +25,16 @@ export interface HostScript {
 export function runHostScript(s: HostScript): Promise<CommandResult> {
   const file = join(s.root, "..", `${s.name}.sh`);
   writeFileSync(file, s.content, { mode: 0o700 });
-  const [cmd, ...args] = inNs(s.ns, ["unshare", "--mount", "--propagation", "private", "bash", SANDBOX_SCRIPT, s.root, file, ...(s.args ?? [])]);
+  const [cmd, ...args] = inNs(s.ns, [
+    "unshare",
+    "--mount",
+    "--propagation",
+    "private",
+    "bash",
+    SANDBOX_SCRIPT,
+    s.root,
+    file,
+    ...(s.args ?? []),
+  ]);
   return runAsync(cmd, args, LIMITS.scriptMs);
 }

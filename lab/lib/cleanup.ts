@@ -9,7 +9,8 @@ import { NS_PREFIX } from "../settings";
 /**
  * Removes everything a lab run leaves: its daemons (by process group), every process in a lab
  * namespace (by pid, from `ip netns pids`), the namespaces (bridge last), the host changes
- * listed in the marker and a policy-rc.d left by an interrupted package install. Synchronous, so it also works from an `exit` handler; safe to repeat.
+ * listed in the marker and a policy-rc.d left by an interrupted package install. Synchronous, so it
+ * also works from an `exit` handler; safe to repeat.
  * Returns what it did.
  */
 export function teardown(): string[] {

@@ -45,7 +45,9 @@ function writeMarker(c: HostChanges): void {
 export function installCheckScript(path: string, content: string): void {
   if (existsSync(path)) {
     if (readFileSync(path, "utf8") === content) return;
-    throw new LabError(`${path} exists with other content (a real load balancer install?); the lab will not overwrite it`);
+    throw new LabError(
+      `${path} exists with other content (a real load balancer install?); the lab will not overwrite it`,
+    );
   }
   const changes = readMarker();
   const missing: string[] = [];

@@ -46,5 +46,9 @@ export function judgeKeepalivedTest(run: KeepalivedTestRun): KeepalivedTestVerdi
       text: "keepalived -t terminated itself without a finding (keepalived 2.2.7 with script_user, acassen/keepalived#2587/#2617); the running daemon's log is checked instead",
     };
   }
-  return { ok: false, knownBug: false, text: `keepalived -t rejected it (exit ${run.status ?? run.signal}): ${out || "no message"}` };
+  return {
+    ok: false,
+    knownBug: false,
+    text: `keepalived -t rejected it (exit ${run.status ?? run.signal}): ${out || "no message"}`,
+  };
 }

@@ -35,7 +35,8 @@ export function acquireLock(): void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       const owner = Number(readFileSync(LOCK_FILE, "utf8").trim());
-      if (owner !== process.pid && labAlive(owner)) throw new LabError(`another lab run (pid ${owner}) is active; wait for it or stop it`);
+      if (owner !== process.pid && labAlive(owner))
+        throw new LabError(`another lab run (pid ${owner}) is active; wait for it or stop it`);
       rmSync(LOCK_FILE, { force: true });
     }
   }

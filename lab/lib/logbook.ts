@@ -33,7 +33,8 @@ export class LogBook {
     const line = { at: nowMs(), stream, text };
     if (this.lines.length >= MAX_LINES) this.lines.shift();
     this.lines.push(line);
-    if (this.fd !== undefined) writeSync(this.fd, `${new Date(line.at).toISOString()} ${stream === "stderr" ? "E" : "O"} ${text}\n`);
+    if (this.fd !== undefined)
+      writeSync(this.fd, `${new Date(line.at).toISOString()} ${stream === "stderr" ? "E" : "O"} ${text}\n`);
     for (const w of [...this.waiters]) w(line);
   }
 

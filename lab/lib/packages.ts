@@ -73,6 +73,9 @@ export function packageInstalled(pkg: string): boolean {
 export function aptInstall(packages: readonly string[]): void {
   withServicesHeld(() => {
     mustRun("apt-get", ["update", "-qq"], { timeoutMs: 300_000 });
-    mustRun("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...packages], { timeoutMs: 600_000, env: { DEBIAN_FRONTEND: "noninteractive" } });
+    mustRun("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...packages], {
+      timeoutMs: 600_000,
+      env: { DEBIAN_FRONTEND: "noninteractive" },
+    });
   });
 }

@@ -53,8 +53,18 @@ export function runStepInSandbox(step: SandboxStep): SandboxResult {
   const scriptFile = join(step.dir, "step.sh");
   // The script holds no secret (production shows it in `ps`); the secrets go on stdin only.
   writeFileSync(scriptFile, step.script, { mode: 0o600 });
-  const [cmd, ...args] = inNs(step.ns, ["unshare", "--mount", "--propagation", "private",
-    "bash", SANDBOX_SCRIPT, step.dir, scriptFile, step.id, ...step.installs]);
+  const [cmd, ...args] = inNs(step.ns, [
+    "unshare",
+    "--mount",
+    "--propagation",
+    "private",
+    "bash",
+    SANDBOX_SCRIPT,
+    step.dir,
+    scriptFile,
+    step.id,
+    ...step.installs,
+  ]);
   const r = runSync(cmd, args, { input: step.stdin, timeoutMs: 60_000 });
   const files = new Map<string, SandboxFile>();
   for (const path of step.installs) {
@@ -62,6 +72,10 @@ export function runStepInSandbox(step: SandboxStep): SandboxResult {
     if (existsSync(copy)) files.set(path, { content: readFileSync(copy, "utf8"), mode: statSync(copy).mode & 0o777 });
   }
   const callsFile = join(step.dir, "calls");
-  const calls = existsSync(callsFile) ? readFileSync(callsFile, "utf8").split("\n").filter((l) => l !== "") : [];
+  const calls = existsSync(callsFile)
+    ? readFileSync(callsFile, "utf8")
+        .split("\n")
+        .filter((l) => l !== "")
+    : [];
   return { status: r.code, stdout: r.stdout, stderr: r.stderr, files, calls };
 }

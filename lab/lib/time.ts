@@ -23,7 +23,11 @@ export interface PollOptions {
  * probes is bounded by timeout / interval + 1. Returns the value and the time the successful probe
  * returned. Throws a {@link LabError} naming `what` on timeout.
  */
-export async function pollUntil<T>(what: string, probe: () => Promise<T | undefined>, opts: PollOptions): Promise<{ value: T; at: number }> {
+export async function pollUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  opts: PollOptions,
+): Promise<{ value: T; at: number }> {
   const deadline = nowMs() + opts.timeoutMs;
   const maxProbes = Math.ceil(opts.timeoutMs / Math.max(1, opts.intervalMs)) + 1;
   for (let i = 0; i < maxProbes; i++) {

@@ -6,7 +6,8 @@ import { allHosts, LabHost, LabTopology } from "./topology";
 
 /** Throws unless `ns` is a lab namespace: no command of the lab runs in the host's namespace. */
 export function assertLabNs(ns: string): void {
-  if (!ns.startsWith(NS_PREFIX) || !/^[a-z0-9-]+$/.test(ns)) throw new LabError(`refusing to act on namespace "${ns}": not a lab namespace`);
+  if (!ns.startsWith(NS_PREFIX) || !/^[a-z0-9-]+$/.test(ns))
+    throw new LabError(`refusing to act on namespace "${ns}": not a lab namespace`);
 }
 
 /** argv that runs `argv` inside lab namespace `ns`. */
@@ -24,7 +25,11 @@ function addNamespace(ns: string): void {
   assertLabNs(ns);
   mustRun("ip", ["netns", "add", ns]);
   // IPv4 only: no IPv6 link-local addresses, so every lab packet carries a 198.18.0.0/15 address.
-  const [cmd, ...args] = inNs(ns, ["sh", "-c", "for f in all default; do echo 1 > /proc/sys/net/ipv6/conf/$f/disable_ipv6; done"]);
+  const [cmd, ...args] = inNs(ns, [
+    "sh",
+    "-c",
+    "for f in all default; do echo 1 > /proc/sys/net/ipv6/conf/$f/disable_ipv6; done",
+  ]);
   runSync(cmd, args);
   ip(ns, ["link", "set", "lo", "up"]);
 }
@@ -50,14 +55,20 @@ export function createNetwork(t: LabTopology): void {
 /** Names of existing lab namespaces (from this run or a killed one). */
 export function listLabNamespaces(): string[] {
   const out = runSync("ip", ["netns", "list"]).stdout;
-  return out.split("\n").map((l) => l.trim().split(/\s+/)[0]).filter((n) => n && n.startsWith(NS_PREFIX));
+  return out
+    .split("\n")
+    .map((l) => l.trim().split(/\s+/)[0])
+    .filter((n) => n && n.startsWith(NS_PREFIX));
 }
 
 /** Process ids running in lab namespace `ns`. */
 export function pidsIn(ns: string): number[] {
   assertLabNs(ns);
   const r = runSync("ip", ["netns", "pids", ns]);
-  return r.stdout.split(/\s+/).filter((s) => /^\d+$/.test(s)).map(Number);
+  return r.stdout
+    .split(/\s+/)
+    .filter((s) => /^\d+$/.test(s))
+    .map(Number);
 }
 
 /** Sends `signal` to every process in lab namespace `ns` (the host "loses power"); returns their pids. */
@@ -81,12 +92,16 @@ export function signalNamespace(ns: string, signal: NodeJS.Signals): number[] {
  */
 export async function waitNamespaceEmpty(ns: string, timeoutMs: number): Promise<number> {
   assertLabNs(ns);
-  const r = await pollUntil(`every process in ${ns} to exit and its listeners to close`, async () => {
-    const pids = await runAsync("ip", ["netns", "pids", ns], 2_000);
-    if (pids.stdout.trim() !== "") return undefined;
-    const listeners = await runAsync("ss", ["-N", ns, "-H", "-l", "-t", "-n"], 2_000);
-    return listeners.code === 0 && listeners.stdout.trim() === "" ? true : undefined;
-  }, { timeoutMs, intervalMs: 5 });
+  const r = await pollUntil(
+    `every process in ${ns} to exit and its listeners to close`,
+    async () => {
+      const pids = await runAsync("ip", ["netns", "pids", ns], 2_000);
+      if (pids.stdout.trim() !== "") return undefined;
+      const listeners = await runAsync("ss", ["-N", ns, "-H", "-l", "-t", "-n"], 2_000);
+      return listeners.code === 0 && listeners.stdout.trim() === "" ? true : undefined;
+    },
+    { timeoutMs, intervalMs: 5 },
+  );
   return r.at;
 }
 

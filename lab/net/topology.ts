@@ -48,7 +48,9 @@ function host(name: string, role: LabRole, last: number): LabHost {
  */
 export function buildTopology(controlPlanes: number, config: Readonly<Record<string, unknown>> = {}): LabTopology {
   const lbs = [1, 2].map((i) => host(`lb${i}`, "loadBalancer", NET.lbHostBase + i));
-  const cps = Array.from({ length: controlPlanes }, (_, i) => host(`cp${i + 1}`, "controlPlane", NET.cpHostBase + i + 1));
+  const cps = Array.from({ length: controlPlanes }, (_, i) =>
+    host(`cp${i + 1}`, "controlPlane", NET.cpHostBase + i + 1),
+  );
   const client = host("client", "client", NET.clientHost);
   const spec = buildSpec({
     "kubeadm-ha:vip": `${address(NET.vipHost)}/${NET.prefix}`,

@@ -7,11 +7,13 @@ import { LabTopology } from "./topology";
 /** Names of the load balancers whose eth0 carries the VIP now. */
 export async function vipHolders(t: LabTopology): Promise<string[]> {
   const needle = ` ${t.spec.vip}/`;
-  const rows = await Promise.all(t.lbs.map(async (lb) => {
-    assertLabNs(lb.ns);
-    const r = await runAsync("ip", ["-n", lb.ns, "-4", "-o", "addr", "show", "dev", "eth0"], 2_000);
-    return r.stdout.includes(needle) ? lb.name : undefined;
-  }));
+  const rows = await Promise.all(
+    t.lbs.map(async (lb) => {
+      assertLabNs(lb.ns);
+      const r = await runAsync("ip", ["-n", lb.ns, "-4", "-o", "addr", "show", "dev", "eth0"], 2_000);
+      return r.stdout.includes(needle) ? lb.name : undefined;
+    }),
+  );
   return rows.filter((n): n is string => n !== undefined);
 }
 
@@ -25,11 +27,20 @@ export interface VipSeen {
  * Polls both LBs every {@link WAIT.vipPollMs} ms until `wanted(holders)`; the time is that of the
  * poll that saw it, so it may be late by one poll (about 20-30 ms), never early.
  */
-export async function waitForVip(t: LabTopology, what: string, wanted: (holders: readonly string[]) => boolean, timeoutMs: number): Promise<VipSeen> {
-  const r = await pollUntil(what, async () => {
-    const holders = await vipHolders(t);
-    return wanted(holders) ? holders : undefined;
-  }, { timeoutMs, intervalMs: WAIT.vipPollMs });
+export async function waitForVip(
+  t: LabTopology,
+  what: string,
+  wanted: (holders: readonly string[]) => boolean,
+  timeoutMs: number,
+): Promise<VipSeen> {
+  const r = await pollUntil(
+    what,
+    async () => {
+      const holders = await vipHolders(t);
+      return wanted(holders) ? holders : undefined;
+    },
+    { timeoutMs, intervalMs: WAIT.vipPollMs },
+  );
   return { holders: r.value, at: r.at };
 }
 
@@ -58,11 +69,15 @@ export interface VipMove {
 export async function watchVipMove(t: LabTopology, from: string, to: string, timeoutMs: number): Promise<VipMove> {
   let leftAt: number | undefined;
   let polls = 0;
-  const r = await pollUntil(`the VIP on ${to}`, async () => {
-    const holders = await vipHolders(t);
-    polls++;
-    if (leftAt === undefined && !holders.includes(from)) leftAt = nowMs();
-    return holders.includes(to) ? true : undefined;
-  }, { timeoutMs, intervalMs: WAIT.vipPollMs });
+  const r = await pollUntil(
+    `the VIP on ${to}`,
+    async () => {
+      const holders = await vipHolders(t);
+      polls++;
+      if (leftAt === undefined && !holders.includes(from)) leftAt = nowMs();
+      return holders.includes(to) ? true : undefined;
+    },
+    { timeoutMs, intervalMs: WAIT.vipPollMs },
+  );
   return { leftAt, arrivedAt: r.at, polls };
 }

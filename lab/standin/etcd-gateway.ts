@@ -2,7 +2,10 @@ import { Agent, request } from "node:http";
 
 /** An etcd call that failed; `timedOut` when etcd did not answer in time. */
 export class EtcdError extends Error {
-  constructor(message: string, readonly timedOut: boolean) {
+  constructor(
+    message: string,
+    readonly timedOut: boolean,
+  ) {
     super(message);
     this.name = "EtcdError";
   }
@@ -46,7 +49,10 @@ export function prefixEnd(prefix: string): string {
 export class EtcdGateway {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
 
-  constructor(private readonly host: string, private readonly port: number) {}
+  constructor(
+    private readonly host: string,
+    private readonly port: number,
+  ) {}
 
   /** Writes `key` = `value`; resolves with the revision once etcd committed it (quorum). */
   async put(key: string, value: string, timeoutMs: number): Promise<{ revision: number }> {
@@ -76,25 +82,38 @@ export class EtcdGateway {
   private call(path: string, body: Json, timeoutMs: number): Promise<Json> {
     return new Promise((resolve, reject) => {
       const payload = JSON.stringify(body);
-      const req = request({
-        host: this.host, port: this.port, path, method: "POST", agent: this.agent,
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          clearTimeout(timer);
-          let parsed: Json = {};
-          try {
-            parsed = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Json;
-          } catch {
-            // not JSON
-          }
-          if (res.statusCode === 200 && parsed.error === undefined) resolve(parsed);
-          else reject(new EtcdError(`etcd ${path}: ${String(parsed.message ?? parsed.error ?? `HTTP ${res.statusCode}`)}`, false));
-        });
-        res.on("error", (e) => reject(new EtcdError(`etcd ${path}: ${e.message}`, false)));
-      });
+      const req = request(
+        {
+          host: this.host,
+          port: this.port,
+          path,
+          method: "POST",
+          agent: this.agent,
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => {
+            clearTimeout(timer);
+            let parsed: Json = {};
+            try {
+              parsed = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Json;
+            } catch {
+              // not JSON
+            }
+            if (res.statusCode === 200 && parsed.error === undefined) resolve(parsed);
+            else
+              reject(
+                new EtcdError(
+                  `etcd ${path}: ${String(parsed.message ?? parsed.error ?? `HTTP ${res.statusCode}`)}`,
+                  false,
+                ),
+              );
+          });
+          res.on("error", (e) => reject(new EtcdError(`etcd ${path}: ${e.message}`, false)));
+        },
+      );
       const timer = setTimeout(() => {
         req.destroy();
         reject(new EtcdError(`etcd ${path}: no answer within ${timeoutMs} ms`, true));

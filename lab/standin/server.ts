@@ -52,7 +52,10 @@ function readBody(req: IncomingMessage): Promise<string> {
 export function createStandin(o: StandinOptions): Server {
   const noQuorum = async (e: unknown): Promise<string> => {
     const what = e instanceof Error ? e.message : String(e);
-    const leader = await o.etcd.status(500).then((s) => s.leader).catch(() => "");
+    const leader = await o.etcd
+      .status(500)
+      .then((s) => s.leader)
+      .catch(() => "");
     return leader === "" || leader === "0"
       ? `etcd member ${o.name} has no leader: quorum lost, not served (${what})`
       : `etcd call failed (${what})`;
@@ -73,7 +76,11 @@ export function createStandin(o: StandinOptions): Server {
     const prefix = url.searchParams.get("prefix") === "1";
     try {
       const kvs = await o.etcd.range(key, { serializable, prefix, timeoutMs: o.kvTimeoutMs });
-      if (prefix) return { status: 200, body: { serializable, items: kvs.map((x) => ({ key: x.key.slice(KV_PREFIX.length), value: x.value })) } };
+      if (prefix)
+        return {
+          status: 200,
+          body: { serializable, items: kvs.map((x) => ({ key: x.key.slice(KV_PREFIX.length), value: x.value })) },
+        };
       if (kvs.length === 0) return { status: 404, body: { error: "not found" } };
       return { status: 200, body: { serializable, value: kvs[0].value, modRevision: kvs[0].modRevision } };
     } catch (e) {
@@ -92,7 +99,8 @@ export function createStandin(o: StandinOptions): Server {
       }
     }
     if (req.method === "GET" && url.pathname === "/livez") return { status: 200, body: "ok" };
-    if (req.method === "GET" && url.pathname === "/whoami") return { status: 200, body: { name: o.name, remotePort: req.socket.remotePort } };
+    if (req.method === "GET" && url.pathname === "/whoami")
+      return { status: 200, body: { name: o.name, remotePort: req.socket.remotePort } };
     if (req.method === "GET" && url.pathname === "/etcd/status") {
       try {
         return { status: 200, body: await o.etcd.status(o.kvTimeoutMs) };
@@ -100,20 +108,30 @@ export function createStandin(o: StandinOptions): Server {
         return { status: 503, body: { error: String(e) } };
       }
     }
-    if ((req.method === "GET" || req.method === "PUT") && url.pathname.startsWith("/kv/") && url.pathname.length > 4) return kv(req, url);
+    if ((req.method === "GET" || req.method === "PUT") && url.pathname.startsWith("/kv/") && url.pathname.length > 4)
+      return kv(req, url);
     return { status: 404, body: { error: "no such endpoint on the stand-in" } };
   };
 
-  const server = createServer({ cert: readFileSync(o.certFile), key: readFileSync(o.keyFile) }, (req: IncomingMessage, res: ServerResponse) => {
-    route(req).then(({ status, body }) => {
-      const text = typeof body === "string" ? body : JSON.stringify(body);
-      res.writeHead(status, { "content-type": typeof body === "string" ? "text/plain" : "application/json", "x-standin": o.name });
-      res.end(text);
-    }, (e: unknown) => {
-      res.writeHead(500, { "x-standin": o.name });
-      res.end(String(e));
-    });
-  });
+  const server = createServer(
+    { cert: readFileSync(o.certFile), key: readFileSync(o.keyFile) },
+    (req: IncomingMessage, res: ServerResponse) => {
+      route(req).then(
+        ({ status, body }) => {
+          const text = typeof body === "string" ? body : JSON.stringify(body);
+          res.writeHead(status, {
+            "content-type": typeof body === "string" ? "text/plain" : "application/json",
+            "x-standin": o.name,
+          });
+          res.end(text);
+        },
+        (e: unknown) => {
+          res.writeHead(500, { "x-standin": o.name });
+          res.end(String(e));
+        },
+      );
+    },
+  );
   server.keepAliveTimeout = o.keepAliveMs;
   server.headersTimeout = o.keepAliveMs + 1_000;
   server.requestTimeout = o.keepAliveMs + 2_000;

@@ -76,7 +76,10 @@ state = '/run/containerd'
 } as const;
 
 /** The 2.1+ default: 2.0's plus the SystemdCgroup line containerd 2.1 prints again. */
-export const CONTAINERD_DEFAULT_2_1 = CONTAINERD_DEFAULTS["2.0"].replace("            ShimCgroup = ''\n", "            ShimCgroup = ''\n            SystemdCgroup = false\n");
+export const CONTAINERD_DEFAULT_2_1 = CONTAINERD_DEFAULTS["2.0"].replace(
+  "            ShimCgroup = ''\n",
+  "            ShimCgroup = ''\n            SystemdCgroup = false\n",
+);
 
 /** A TOML document's tables (names with quotes normalised to `'`) and their `key = value` lines. */
 export type TomlTables = ReadonlyMap<string, ReadonlyMap<string, string>>;

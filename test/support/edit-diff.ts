@@ -52,7 +52,12 @@ const commands = (run: RunResources): Map<string, Recorded> =>
  * place (its update script, else its create script, on the new connection; nothing without
  * either); a resource gone from the program is deleted (its old delete script, old connection).
  */
-export function editDiff(before: RunResources, beforeSpec: ClusterSpec, after: RunResources, afterSpec: ClusterSpec): EditDiff {
+export function editDiff(
+  before: RunResources,
+  beforeSpec: ClusterSpec,
+  after: RunResources,
+  afterSpec: ClusterSpec,
+): EditDiff {
   const old = commands(before);
   const now = commands(after);
   const matched = new Set<string>();
@@ -61,7 +66,12 @@ export function editDiff(before: RunResources, beforeSpec: ClusterSpec, after: R
     const aliases = after.options.get(name)?.aliases ?? [];
     const was = old.has(name) ? name : aliases.find((a) => old.has(a));
     if (was === undefined) {
-      changes.push({ name, kind: "create", inputs: [], runs: r.inputs.create !== undefined ? [`create@${hostOf(r, afterSpec)}`] : [] });
+      changes.push({
+        name,
+        kind: "create",
+        inputs: [],
+        runs: r.inputs.create !== undefined ? [`create@${hostOf(r, afterSpec)}`] : [],
+      });
       continue;
     }
     matched.add(was);
@@ -72,15 +82,28 @@ export function editDiff(before: RunResources, beforeSpec: ClusterSpec, after: R
     const ignored = after.options.get(name)?.ignoreChanges ?? [];
     const script = r.inputs.update ?? r.inputs.create;
     if (differ.includes("triggers") && !ignored.includes("triggers")) {
-      const runs = [...(prev.inputs.delete !== undefined ? [`delete@${hostOf(prev, beforeSpec)}`] : []),
-        ...(r.inputs.create !== undefined ? [`create@${hostOf(r, afterSpec)}`] : [])];
+      const runs = [
+        ...(prev.inputs.delete !== undefined ? [`delete@${hostOf(prev, beforeSpec)}`] : []),
+        ...(r.inputs.create !== undefined ? [`create@${hostOf(r, afterSpec)}`] : []),
+      ];
       changes.push({ name, kind: "replace", inputs: differ, runs });
     } else {
-      changes.push({ name, kind: "update", inputs: differ, runs: script !== undefined ? [`create@${hostOf(r, afterSpec)}`] : [] });
+      changes.push({
+        name,
+        kind: "update",
+        inputs: differ,
+        runs: script !== undefined ? [`create@${hostOf(r, afterSpec)}`] : [],
+      });
     }
   }
   for (const [name, r] of old) {
-    if (!matched.has(name)) changes.push({ name, kind: "delete", inputs: [], runs: r.inputs.delete !== undefined ? [`delete@${hostOf(r, beforeSpec)}`] : [] });
+    if (!matched.has(name))
+      changes.push({
+        name,
+        kind: "delete",
+        inputs: [],
+        runs: r.inputs.delete !== undefined ? [`delete@${hostOf(r, beforeSpec)}`] : [],
+      });
   }
   changes.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const of = (kind: ChangeKind): string[] => changes.filter((c) => c.kind === kind).map((c) => c.name);

@@ -6,8 +6,32 @@ import { isRoot, missingTool, tempDirs } from "./tools";
 
 /** Real programs the scripts may run on the fake host; everything else on its PATH is a fake. */
 const REAL_TOOLS = [
-  "bash", "awk", "sed", "grep", "sort", "head", "tail", "find", "rm", "install", "mkdir", "mktemp", "cat", "mv", "cp", "date",
-  "seq", "tr", "hostname", "touch", "basename", "wc", "cut", "stat", "ls", "chmod",
+  "bash",
+  "awk",
+  "sed",
+  "grep",
+  "sort",
+  "head",
+  "tail",
+  "find",
+  "rm",
+  "install",
+  "mkdir",
+  "mktemp",
+  "cat",
+  "mv",
+  "cp",
+  "date",
+  "seq",
+  "tr",
+  "hostname",
+  "touch",
+  "basename",
+  "wc",
+  "cut",
+  "stat",
+  "ls",
+  "chmod",
 ];
 
 /** Host folders a run sees as the fake host's own (bind-mounted from the host's root folder), by subfolder name. */
@@ -44,7 +68,8 @@ export class FakeHost {
       const found = spawnSync("bash", ["-c", `command -v ${tool}`], { encoding: "utf8" }).stdout.trim();
       if (found) symlinkSync(realpathSync(found), join(this.bin, tool));
     }
-    for (const dir of ["/etc/modules-load.d", "/etc/sysctl.d", "/etc/apt/sources.list.d"]) mkdirSync(this.path(dir), { recursive: true });
+    for (const dir of ["/etc/modules-load.d", "/etc/sysctl.d", "/etc/apt/sources.list.d"])
+      mkdirSync(this.path(dir), { recursive: true });
     this.write("/etc/os-release", 'ID=ubuntu\nVERSION_ID="22.04"\nVERSION_CODENAME=jammy\n');
     this.write("/etc/fstab", "UUID=abc / ext4 defaults 0 1\n/swap.img none swap sw 0 0\n");
   }
@@ -68,13 +93,17 @@ export class FakeHost {
 
   /** The fakes' calls, one `name args` line each, from call number `since` on. */
   calls(since = 0): string[] {
-    return (this.readState("calls") ?? "").split("\n").filter((l) => l !== "").slice(since);
+    return (this.readState("calls") ?? "")
+      .split("\n")
+      .filter((l) => l !== "")
+      .slice(since);
   }
 
   /** Where a host path of a mounted folder lives in the temp root (throws for other paths). */
   path(hostPath: string): string {
     for (const [dir, mount] of Object.entries(MOUNTED)) {
-      if (hostPath === mount || hostPath.startsWith(`${mount}/`)) return join(this.root, dir, hostPath.slice(mount.length));
+      if (hostPath === mount || hostPath.startsWith(`${mount}/`))
+        return join(this.root, dir, hostPath.slice(mount.length));
     }
     throw new Error(`${hostPath} is not on a mounted folder of the fake host`);
   }
@@ -101,10 +130,23 @@ export class FakeHost {
   run(script: string): FakeRun {
     const file = join(this.root, "script.sh");
     writeFileSync(file, script);
-    const mounts = Object.entries(MOUNTED).map(([dir, mount]) => `mount --bind '${join(this.root, dir)}' ${mount}`).join(" && ");
-    const r = spawnSync("unshare", ["-m", "-n", "bash", "-c", `${mounts} && exec env -i PATH='${this.bin}' FAKE_STATE='${this.state}' HOME=/root bash '${file}'`], {
-      encoding: "utf8", timeout: 60_000,
-    });
+    const mounts = Object.entries(MOUNTED)
+      .map(([dir, mount]) => `mount --bind '${join(this.root, dir)}' ${mount}`)
+      .join(" && ");
+    const r = spawnSync(
+      "unshare",
+      [
+        "-m",
+        "-n",
+        "bash",
+        "-c",
+        `${mounts} && exec env -i PATH='${this.bin}' FAKE_STATE='${this.state}' HOME=/root bash '${file}'`,
+      ],
+      {
+        encoding: "utf8",
+        timeout: 60_000,
+      },
+    );
     return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   }
 
@@ -112,7 +154,10 @@ export class FakeHost {
   runUnmounted(script: string): FakeRun {
     const file = join(this.root, "script.sh");
     writeFileSync(file, script);
-    const r = spawnSync("env", ["-i", `PATH=${this.bin}`, `FAKE_STATE=${this.state}`, "HOME=/root", "bash", file], { encoding: "utf8", timeout: 60_000 });
+    const r = spawnSync("env", ["-i", `PATH=${this.bin}`, `FAKE_STATE=${this.state}`, "HOME=/root", "bash", file], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
     return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   }
 }

@@ -1,5 +1,17 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isRoot, missingTool } from "./tools";
@@ -56,7 +68,8 @@ export class HostSim {
     this.cluster = join(this.root, "cluster");
     this.bin = join(this.root, "bin");
     const state = ["nodes", "members", "tokens", "objects", "faults", "apiservers"].map((d) => join(this.cluster, d));
-    for (const d of [this.bin, join(this.root, "real-etc"), join(this.root, "home"), ...state]) mkdirSync(d, { recursive: true });
+    for (const d of [this.bin, join(this.root, "real-etc"), join(this.root, "home"), ...state])
+      mkdirSync(d, { recursive: true });
     const fake = join(this.bin, "host-sim-tools.sh");
     copyFileSync(join(__dirname, "host-sim-tools.sh"), fake);
     chmodSync(fake, 0o755);
@@ -80,15 +93,30 @@ export class HostSim {
     for (const m of ["/etc", "/var/lib", "/var/log"]) mkdirSync(this.hostPath(host, m), { recursive: true });
     // The tools' alternatives (awk -> mawk) live in /etc: reached through the real /etc, kept aside.
     const alternatives = join(this.hostPath(host, "/etc"), "alternatives");
-    if (!lstatSync(alternatives, { throwIfNoEntry: false })) symlinkSync(join(this.root, "real-etc", "alternatives"), alternatives);
+    if (!lstatSync(alternatives, { throwIfNoEntry: false }))
+      symlinkSync(join(this.root, "real-etc", "alternatives"), alternatives);
     const file = join(this.root, `script-${host}.sh`);
     writeFileSync(file, script);
-    const binds = [`mount --bind /etc '${join(this.root, "real-etc")}'`,
-      ...["/etc", "/var/lib", "/var/log"].map((m) => `mount --bind '${this.hostPath(host, m)}' ${m}`)].join(" && ");
-    const r = spawnSync("unshare", ["-m", "-u", "bash", "-c",
-      `${binds} && hostname '${host}' && PATH='${this.bin}':"$PATH" SIM_HOST='${host}' SIM_CLUSTER='${this.cluster}' exec bash '${file}'`],
-    // HOME: bash reads ~/.bashrc when its stdin is a socket, as under sshd (and node's pipes are sockets).
-    { input: stdin, encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: join(this.root, "home") } });
+    const binds = [
+      `mount --bind /etc '${join(this.root, "real-etc")}'`,
+      ...["/etc", "/var/lib", "/var/log"].map((m) => `mount --bind '${this.hostPath(host, m)}' ${m}`),
+    ].join(" && ");
+    const r = spawnSync(
+      "unshare",
+      [
+        "-m",
+        "-u",
+        "bash",
+        "-c",
+        `${binds} && hostname '${host}' && PATH='${this.bin}':"$PATH" SIM_HOST='${host}' SIM_CLUSTER='${this.cluster}' exec bash '${file}'`,
+      ],
+      // HOME: bash reads ~/.bashrc when its stdin is a socket, as under sshd (and node's pipes are sockets).
+      {
+        input: stdin,
+        encoding: "utf8",
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: join(this.root, "home") },
+      },
+    );
     return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   }
 
@@ -105,13 +133,19 @@ export class HostSim {
   /** Every call of a fake tool so far, `<host> <tool> <args>`, in order. */
   calls(): string[] {
     const log = join(this.cluster, "log");
-    return existsSync(log) ? readFileSync(log, "utf8").split("\n").filter((l) => l !== "") : [];
+    return existsSync(log)
+      ? readFileSync(log, "utf8")
+          .split("\n")
+          .filter((l) => l !== "")
+      : [];
   }
 
   /** Calls of `tool` made on `host` (`<args>` only). */
   callsOf(host: string, tool: string): string[] {
     const prefix = `${host} ${tool} `;
-    return this.calls().filter((c) => c.startsWith(prefix)).map((c) => c.slice(prefix.length));
+    return this.calls()
+      .filter((c) => c.startsWith(prefix))
+      .map((c) => c.slice(prefix.length));
   }
 
   /** Every config file the fakes were given (`--config` or `-f`), `mode=NNN` then its content. */
@@ -150,6 +184,8 @@ export class HostSim {
   private entries(dir: string): [string, string][] {
     const d = join(this.cluster, dir);
     if (!existsSync(d)) return [];
-    return readdirSync(d).sort().map((n) => [n, readFileSync(join(d, n), "utf8")]);
+    return readdirSync(d)
+      .sort()
+      .map((n) => [n, readFileSync(join(d, n), "utf8")]);
   }
 }

@@ -14,7 +14,11 @@ export interface NamespaceRun {
  * Runs `fn` with a throw-away network namespace that has `iface` (a veth end) carrying
  * `address`, so keepalived -t finds its interface. Removed afterwards, also on failure.
  */
-export function withInterfaceNamespace<T>(address: string, fn: (exec: (cmd: string[]) => NamespaceRun) => T, iface = "eth0"): T {
+export function withInterfaceNamespace<T>(
+  address: string,
+  fn: (exec: (cmd: string[]) => NamespaceRun) => T,
+  iface = "eth0",
+): T {
   const ns = `kha-test-${process.pid}`;
   const ip = (...args: string[]): void => {
     const r = spawnSync("ip", args, { encoding: "utf8" });

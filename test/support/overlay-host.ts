@@ -54,7 +54,9 @@ function runOnOverlay(scratch: string, o: OverlayRunOptions): OverlayRun {
   }
   writeFileSync(join(scratch, "script.sh"), o.script);
   writeFileSync(join(scratch, "setup.sh"), `set -e\nFAKE=${scratch}\n${o.setup ?? ""}\n`);
-  const collect = (o.collect ?? []).map((p) => `if [ -e '${p}' ]; then cp -a --parents '${p}' "$FAKE/out"; fi`).join("\n");
+  const collect = (o.collect ?? [])
+    .map((p) => `if [ -e '${p}' ]; then cp -a --parents '${p}' "$FAKE/out"; fi`)
+    .join("\n");
   const prelude = `set -e
 FAKE=${scratch}
 mount --make-rprivate /
@@ -72,16 +74,29 @@ status=$?
 ${collect}
 exit $status
 `;
-  const r = spawnSync("unshare", ["--mount", "--net", "--propagation", "private", "bash", "-c", prelude, "overlay-host", ...(o.args ?? [])], {
-    encoding: "utf8", timeout: 60_000,
-  });
+  const r = spawnSync(
+    "unshare",
+    ["--mount", "--net", "--propagation", "private", "bash", "-c", prelude, "overlay-host", ...(o.args ?? [])],
+    {
+      encoding: "utf8",
+      timeout: 60_000,
+    },
+  );
   const out = (p: string): string => join(scratch, "out", p);
   const callsFile = join(scratch, "calls");
   return {
-    status: r.status ?? -1, stdout: r.stdout ?? "", stderr: `${r.stderr ?? ""}${r.error ? String(r.error) : ""}`, scratch,
+    status: r.status ?? -1,
+    stdout: r.stdout ?? "",
+    stderr: `${r.stderr ?? ""}${r.error ? String(r.error) : ""}`,
+    scratch,
     file: (p) => (existsSync(out(p)) && statSync(out(p)).isFile() ? readFileSync(out(p), "utf8") : undefined),
     mode: (p) => (existsSync(out(p)) ? statSync(out(p)).mode & 0o777 : undefined),
     entries: (p) => (existsSync(out(p)) && statSync(out(p)).isDirectory() ? readdirSync(out(p)).sort() : []),
-    calls: () => (existsSync(callsFile) ? readFileSync(callsFile, "utf8").split("\n").filter((l) => l !== "") : []),
+    calls: () =>
+      existsSync(callsFile)
+        ? readFileSync(callsFile, "utf8")
+            .split("\n")
+            .filter((l) => l !== "")
+        : [],
   };
 }

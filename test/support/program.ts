@@ -53,29 +53,56 @@ export async function runCluster(spec: ClusterSpec): Promise<Run> {
   const typedOptions = new Map<string, CapturedOptions>();
   const capture: pulumi.ResourceTransformation = (args) => {
     const deps = (args.opts.dependsOn ?? []) as pulumi.Resource[];
-    const nameOf = (r: pulumi.Resource): Promise<string> => new Promise<string>((resolve) => r.urn.apply((u) => { resolve(nameOfUrn(u)); return u; }));
+    const nameOf = (r: pulumi.Resource): Promise<string> =>
+      new Promise<string>((resolve) =>
+        r.urn.apply((u) => {
+          resolve(nameOfUrn(u));
+          return u;
+        }),
+      );
     const captured: CapturedOptions = {
       name: args.name,
       type: args.type,
-      dependsOn: Promise.all(deps.map((d) => new Promise<string>((resolve) => d.urn.apply((u) => { resolve(nameOfUrn(u)); return u; })))),
+      dependsOn: Promise.all(
+        deps.map(
+          (d) =>
+            new Promise<string>((resolve) =>
+              d.urn.apply((u) => {
+                resolve(nameOfUrn(u));
+                return u;
+              }),
+            ),
+        ),
+      ),
       deleteBeforeReplace: (args.opts as pulumi.CustomResourceOptions).deleteBeforeReplace === true,
       additionalSecretOutputs: (args.opts as pulumi.CustomResourceOptions).additionalSecretOutputs ?? [],
       customTimeouts: args.opts.customTimeouts,
-      aliases: (args.opts.aliases ?? []).map((a) => (typeof a === "object" && a !== null && "name" in a ? String(a.name) : String(a))),
+      aliases: (args.opts.aliases ?? []).map((a) =>
+        typeof a === "object" && a !== null && "name" in a ? String(a.name) : String(a),
+      ),
       protect: args.opts.protect === true,
       replaceWith: Promise.all((args.opts.replaceWith ?? []).map(nameOf)),
       ignoreChanges: args.opts.ignoreChanges ?? [],
       // The URN is set after transformations run: read it once the constructor has returned.
-      urn: Promise.resolve().then(() => new Promise<string>((resolve) => {
-        args.resource.urn.apply((u) => { resolve(u); return u; });
-      })),
+      urn: Promise.resolve().then(
+        () =>
+          new Promise<string>((resolve) => {
+            args.resource.urn.apply((u) => {
+              resolve(u);
+              return u;
+            });
+          }),
+      ),
     };
     options.set(args.name, captured);
     typedOptions.set(`${args.type}::${args.name}`, captured);
     return undefined;
   };
   const sshPrivateKey = pulumi.secret(FAKE.sshPrivateKey);
-  const hostSource = spec.platform === "aws" ? new AwsHosts("kubeadm-ha", { spec, sshPrivateKey }, { transformations: [capture] }) : undefined;
+  const hostSource =
+    spec.platform === "aws"
+      ? new AwsHosts("kubeadm-ha", { spec, sshPrivateKey }, { transformations: [capture] })
+      : undefined;
   const cluster = new Cluster("kubeadm-ha", { spec, sshPrivateKey, hostSource }, { transformations: [capture] });
   await settle();
   await new Promise((r) => setTimeout(r, 50));

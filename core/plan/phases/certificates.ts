@@ -49,10 +49,12 @@ export function certRenewalUnits(index: number): TimerUnits {
 export function certificateRenewal(ctx: PhaseContext): PlanStep[] {
   const { spec } = ctx;
   return spec.controlPlanes.map((cp, index) => {
-    const joined = index === 0 ? stepOf(ctx.before, "kubeadm-init", cp.name) : stepOf(ctx.before, "kubeadm-join", cp.name);
+    const joined =
+      index === 0 ? stepOf(ctx.before, "kubeadm-init", cp.name) : stepOf(ctx.before, "kubeadm-join", cp.name);
     const units = certRenewalUnits(index);
     // The admin host's admin.conf is the `kubeconfig` output: its renewal says how to refresh it.
-    const kubeconfigUrn = cp.name === adminHost(spec).name ? urnPlaceholder(stepOf(ctx.before, "admin-kubeconfig").id) : "none";
+    const kubeconfigUrn =
+      cp.name === adminHost(spec).name ? urnPlaceholder(stepOf(ctx.before, "admin-kubeconfig").id) : "none";
     const runScript = renewScript(spec, cp, kubeconfigUrn);
     const files: InstalledFile[] = [
       { path: `${UNIT_DIR}/${CERT_RENEWAL_UNIT}.service`, content: units.service, mode: "0644" },
@@ -60,10 +62,15 @@ export function certificateRenewal(ctx: PhaseContext): PlanStep[] {
       { path: RENEW_CERTS_PATH, content: runScript, mode: "0700" },
     ];
     return step({
-      host: cp.name, phase: "cert-renewal",
+      host: cp.name,
+      phase: "cert-renewal",
       description: `daily at ${renewalTime(index)} UTC: kubeadm certs check-expiration; below ${RENEW_BEFORE_DAYS} days, renew all and restart the static pods one by one`,
       run: stepScript("cert-renewal", {
-        UNIT_NAME: CERT_RENEWAL_UNIT, SERVICE_UNIT: units.service, TIMER_UNIT: units.timer, RUN_SCRIPT: runScript, RUN_SCRIPT_PATH: RENEW_CERTS_PATH,
+        UNIT_NAME: CERT_RENEWAL_UNIT,
+        SERVICE_UNIT: units.service,
+        TIMER_UNIT: units.timer,
+        RUN_SCRIPT: runScript,
+        RUN_SCRIPT_PATH: RENEW_CERTS_PATH,
       }),
       deleteScript: fillTemplate("remove-timer", { UNIT_NAME: CERT_RENEWAL_UNIT, FILES: RENEW_CERTS_PATH }),
       after: [joined.id],
@@ -76,8 +83,15 @@ export function certificateRenewal(ctx: PhaseContext): PlanStep[] {
 function renewScript(spec: ClusterSpec, cp: HostSpec, kubeconfigUrn: string): string {
   const peers = spec.controlPlanes.filter((o) => o !== cp).map((o) => o.privateAddress);
   return fillTemplate("renew-certs", {
-    NODE_NAME: cp.name, RENEW_BEFORE_DAYS, URGENT_DAYS, PEER_ADDRESSES: peers.length > 0 ? peers.join(" ") : "none",
-    API_PORT: spec.apiPort, STACKED_ETCD: String(spec.etcd.mode === "stacked"), KUBECONFIG_URN: kubeconfigUrn,
-    MANIFESTS_DIR: "/etc/kubernetes/manifests", HELD_DIR: HELD_MANIFESTS_DIR, RUNTIME_ENDPOINT,
+    NODE_NAME: cp.name,
+    RENEW_BEFORE_DAYS,
+    URGENT_DAYS,
+    PEER_ADDRESSES: peers.length > 0 ? peers.join(" ") : "none",
+    API_PORT: spec.apiPort,
+    STACKED_ETCD: String(spec.etcd.mode === "stacked"),
+    KUBECONFIG_URN: kubeconfigUrn,
+    MANIFESTS_DIR: "/etc/kubernetes/manifests",
+    HELD_DIR: HELD_MANIFESTS_DIR,
+    RUNTIME_ENDPOINT,
   });
 }

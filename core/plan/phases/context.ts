@@ -15,14 +15,25 @@ export type PhaseBuilder = (ctx: PhaseContext) => PlanStep[];
 
 /** Fields of a step that have a default (see {@link step}). */
 type OptionalField =
-  | "runsOn" | "scope" | "deleteScript" | "secretStdout" | "provides" | "replaceOn" | "deleteBeforeReplace" | "protect"
-  | "waitForSsh" | "dialAttempts" | "formerIds" | "files";
+  | "runsOn"
+  | "scope"
+  | "deleteScript"
+  | "secretStdout"
+  | "provides"
+  | "replaceOn"
+  | "deleteBeforeReplace"
+  | "protect"
+  | "waitForSsh"
+  | "dialAttempts"
+  | "formerIds"
+  | "files";
 
 /** What a phase gives for one step; {@link step} fills in the id and the defaults. */
-export type StepInput = Pick<PlanStep, "host" | "phase" | "description" | "after"> & Partial<Pick<PlanStep, OptionalField>> & {
-  /** The create script and what is fed to it, checked against each other by `stepScript`; none for removal steps. */
-  readonly run?: Script;
-};
+export type StepInput = Pick<PlanStep, "host" | "phase" | "description" | "after"> &
+  Partial<Pick<PlanStep, OptionalField>> & {
+    /** The create script and what is fed to it, checked against each other by `stepScript`; none for removal steps. */
+    readonly run?: Script;
+  };
 
 /**
  * A plan step from a phase's input: id `<host>-<phase>` (`<phase>` for a stack step), run on
@@ -32,8 +43,15 @@ export function step(input: StepInput): PlanStep {
   const { run, ...rest } = input;
   const scope = input.scope ?? "host";
   return {
-    runsOn: input.host, scope, secretStdout: false, replaceOn: [], deleteBeforeReplace: false, protect: false, waitForSsh: false,
-    formerIds: [], files: [],
+    runsOn: input.host,
+    scope,
+    secretStdout: false,
+    replaceOn: [],
+    deleteBeforeReplace: false,
+    protect: false,
+    waitForSsh: false,
+    formerIds: [],
+    files: [],
     ...rest,
     ...(run ? { script: run.text, ...(run.data !== undefined ? { stdinData: run.data } : {}) } : {}),
     stdin: run?.stdin ?? [],
@@ -61,7 +79,7 @@ export function adminHost(spec: Pick<ClusterSpec, "controlPlanes">): HostSpec {
  */
 export function helperOf(spec: Pick<ClusterSpec, "controlPlanes">, host: HostSpec): HostSpec {
   const admin = adminHost(spec);
-  return host.name === admin.name ? spec.controlPlanes[1] ?? admin : admin;
+  return host.name === admin.name ? (spec.controlPlanes[1] ?? admin) : admin;
 }
 
 /** The etcd peer URL kubeadm gives a stacked control plane's member: how members are matched. */

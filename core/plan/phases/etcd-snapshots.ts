@@ -29,7 +29,11 @@ export function etcdSnapshotUnits(spec: Pick<ClusterSpec, "etcdSnapshots">): Tim
     script: SAVE_SNAPSHOT_PATH,
     timeout: "15min",
     // Monotonic: every `interval` after the last run, whatever the wall clock (any span, not only divisors of a day).
-    schedule: [["OnBootSec", "15min"], ["OnUnitActiveSec", interval], ["AccuracySec", "1min"]],
+    schedule: [
+      ["OnBootSec", "15min"],
+      ["OnUnitActiveSec", interval],
+      ["AccuracySec", "1min"],
+    ],
   });
 }
 
@@ -47,26 +51,42 @@ export function etcdSnapshots(ctx: PhaseContext): PlanStep[] {
   if (spec.etcd.mode !== "stacked") return [];
   const units = etcdSnapshotUnits(spec);
   return spec.controlPlanes.map((cp, index) => {
-    const joined = index === 0 ? stepOf(ctx.before, "kubeadm-init", cp.name) : stepOf(ctx.before, "kubeadm-join", cp.name);
+    const joined =
+      index === 0 ? stepOf(ctx.before, "kubeadm-init", cp.name) : stepOf(ctx.before, "kubeadm-join", cp.name);
     const save = saveScript(spec, cp);
     const restore = restoreScript(spec, cp);
     const files: InstalledFile[] = [
       { path: `${UNIT_DIR}/${ETCD_SNAPSHOT_UNIT}.service`, content: units.service, mode: "0644" },
       { path: `${UNIT_DIR}/${ETCD_SNAPSHOT_UNIT}.timer`, content: units.timer, mode: "0644" },
       { path: SAVE_SNAPSHOT_PATH, content: save, mode: "0700" },
-      { path: ETCD_RESTORE_PATH, content: restore, mode: "0700", note: "run by hand after a loss of quorum (README: Certificates and etcd snapshots), never by Pulumi" },
+      {
+        path: ETCD_RESTORE_PATH,
+        content: restore,
+        mode: "0700",
+        note: "run by hand after a loss of quorum (README: Certificates and etcd snapshots), never by Pulumi",
+      },
     ];
     const s3 = spec.etcdSnapshots.s3;
     return step({
-      host: cp.name, phase: "etcd-snapshot",
-      description: `etcd snapshot every ${spec.etcdSnapshots.interval}, keep ${spec.etcdSnapshots.retention}`
-        + `${s3 ? `, copy to s3://${s3.bucket}/${s3.prefix}/` : ""}; install the restore script; take the first snapshot now`,
+      host: cp.name,
+      phase: "etcd-snapshot",
+      description:
+        `etcd snapshot every ${spec.etcdSnapshots.interval}, keep ${spec.etcdSnapshots.retention}` +
+        `${s3 ? `, copy to s3://${s3.bucket}/${s3.prefix}/` : ""}; install the restore script; take the first snapshot now`,
       run: stepScript("etcd-snapshot", {
-        UNIT_NAME: ETCD_SNAPSHOT_UNIT, SERVICE_UNIT: units.service, TIMER_UNIT: units.timer,
-        SAVE_SCRIPT: save, SAVE_SCRIPT_PATH: SAVE_SNAPSHOT_PATH, RESTORE_SCRIPT: restore, RESTORE_SCRIPT_PATH: ETCD_RESTORE_PATH,
+        UNIT_NAME: ETCD_SNAPSHOT_UNIT,
+        SERVICE_UNIT: units.service,
+        TIMER_UNIT: units.timer,
+        SAVE_SCRIPT: save,
+        SAVE_SCRIPT_PATH: SAVE_SNAPSHOT_PATH,
+        RESTORE_SCRIPT: restore,
+        RESTORE_SCRIPT_PATH: ETCD_RESTORE_PATH,
         NEEDS_AWS_CLI: String(s3 !== undefined),
       }),
-      deleteScript: fillTemplate("remove-timer", { UNIT_NAME: ETCD_SNAPSHOT_UNIT, FILES: `${SAVE_SNAPSHOT_PATH} ${ETCD_RESTORE_PATH}` }),
+      deleteScript: fillTemplate("remove-timer", {
+        UNIT_NAME: ETCD_SNAPSHOT_UNIT,
+        FILES: `${SAVE_SNAPSHOT_PATH} ${ETCD_RESTORE_PATH}`,
+      }),
       after: [joined.id],
       files,
     });
@@ -77,17 +97,30 @@ export function etcdSnapshots(ctx: PhaseContext): PlanStep[] {
 function saveScript(spec: ClusterSpec, cp: HostSpec): string {
   const s3 = spec.etcdSnapshots.s3;
   return fillTemplate("save-etcd-snapshot", {
-    NODE_NAME: cp.name, SNAPSHOT_DIR, TOOLS_DIR: ETCD_TOOLS_DIR, RETENTION: spec.etcdSnapshots.retention,
+    NODE_NAME: cp.name,
+    SNAPSHOT_DIR,
+    TOOLS_DIR: ETCD_TOOLS_DIR,
+    RETENTION: spec.etcdSnapshots.retention,
     S3_URI: s3 ? `s3://${s3.bucket}/${s3.prefix}/${cp.name}/` : "none",
-    RUNTIME_ENDPOINT, ETCD_ENDPOINT: "https://127.0.0.1:2379", PKI_DIR: ETCD_PKI_DIR,
+    RUNTIME_ENDPOINT,
+    ETCD_ENDPOINT: "https://127.0.0.1:2379",
+    PKI_DIR: ETCD_PKI_DIR,
   });
 }
 
 /** The restore script of one control plane: its member name and peer URL, every member, kubeadm's paths. */
 function restoreScript(spec: ClusterSpec, cp: HostSpec): string {
   return fillTemplate("etcd-restore", {
-    MEMBER_NAME: cp.name, PEER_URL: peerUrl(cp), INITIAL_CLUSTER: initialCluster(spec), TOOLS_DIR: ETCD_TOOLS_DIR,
-    SNAPSHOT_DIR, DATA_DIR: ETCD_DATA_DIR, MANIFESTS_DIR: "/etc/kubernetes/manifests", HELD_DIR: "/etc/kubernetes/kubeadm-ha/restore-held",
-    PKI_DIR: ETCD_PKI_DIR, RUNTIME_ENDPOINT, API_PORT: spec.apiPort,
+    MEMBER_NAME: cp.name,
+    PEER_URL: peerUrl(cp),
+    INITIAL_CLUSTER: initialCluster(spec),
+    TOOLS_DIR: ETCD_TOOLS_DIR,
+    SNAPSHOT_DIR,
+    DATA_DIR: ETCD_DATA_DIR,
+    MANIFESTS_DIR: "/etc/kubernetes/manifests",
+    HELD_DIR: "/etc/kubernetes/kubeadm-ha/restore-held",
+    PKI_DIR: ETCD_PKI_DIR,
+    RUNTIME_ENDPOINT,
+    API_PORT: spec.apiPort,
   });
 }

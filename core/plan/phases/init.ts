@@ -22,23 +22,45 @@ export function initFirstControlPlane(ctx: PhaseContext): PlanStep[] {
   // Names these steps had when they were `<first control plane>-<phase>`: kept as aliases.
   const former = (phase: string): string[] => [`${admin.name}-${phase}`];
   // An NLB has no VIP to wait for: kubeadm waits for it.
-  const vip = lbs.length === 0 ? undefined : step({
-    scope: "stack", host: admin.name, phase: "wait-vip",
-    description: `wait until ${spec.controlPlaneEndpoint} accepts TCP (keepalived + HAProxy up)`,
-    run: stepScript("wait-vip", { VIP: spec.vip, API_PORT: spec.apiPort, ATTEMPTS: 90 }),
-    after: [prepared, ...lbs], formerIds: former("wait-vip"),
-  });
+  const vip =
+    lbs.length === 0
+      ? undefined
+      : step({
+          scope: "stack",
+          host: admin.name,
+          phase: "wait-vip",
+          description: `wait until ${spec.controlPlaneEndpoint} accepts TCP (keepalived + HAProxy up)`,
+          run: stepScript("wait-vip", { VIP: spec.vip, API_PORT: spec.apiPort, ATTEMPTS: 90 }),
+          after: [prepared, ...lbs],
+          formerIds: former("wait-vip"),
+        });
   const initConfig = serialiseInitConfig(spec);
-  const others = spec.controlPlanes.filter((cp) => cp.name !== admin.name).map((cp) => `${cp.privateAddress}:${spec.apiPort}`);
+  const others = spec.controlPlanes
+    .filter((cp) => cp.name !== admin.name)
+    .map((cp) => `${cp.privateAddress}:${spec.apiPort}`);
   const init = step({
-    scope: "stack", host: admin.name, phase: "kubeadm-init",
-    description: `kubeadm init --upload-certs on ${admin.name}, controlPlaneEndpoint ${spec.controlPlaneEndpoint} (${spec.kubeadmApiVersion}); `
-      + "skipped on a member, refused where a cluster already answers",
-    run: stepScript("kubeadm-init", {
-      INIT_CONFIG: initConfig, TOKEN_PLACEHOLDER: PLACEHOLDER_VARS.TOKEN_PLACEHOLDER, CERT_KEY_PLACEHOLDER: PLACEHOLDER_VARS.CERT_KEY_PLACEHOLDER,
-      NODE_NAME: admin.name, ROLE: admin.role, ETCD_MODE: spec.etcd.mode, PEER_URL: peerUrl(admin), ENDPOINT: spec.controlPlaneEndpoint,
-      OTHER_API_SERVERS: others.length > 0 ? others.join(" ") : "none", API_ATTEMPTS,
-    }, ["bootstrapToken", "certificateKey"]),
+    scope: "stack",
+    host: admin.name,
+    phase: "kubeadm-init",
+    description:
+      `kubeadm init --upload-certs on ${admin.name}, controlPlaneEndpoint ${spec.controlPlaneEndpoint} (${spec.kubeadmApiVersion}); ` +
+      "skipped on a member, refused where a cluster already answers",
+    run: stepScript(
+      "kubeadm-init",
+      {
+        INIT_CONFIG: initConfig,
+        TOKEN_PLACEHOLDER: PLACEHOLDER_VARS.TOKEN_PLACEHOLDER,
+        CERT_KEY_PLACEHOLDER: PLACEHOLDER_VARS.CERT_KEY_PLACEHOLDER,
+        NODE_NAME: admin.name,
+        ROLE: admin.role,
+        ETCD_MODE: spec.etcd.mode,
+        PEER_URL: peerUrl(admin),
+        ENDPOINT: spec.controlPlaneEndpoint,
+        OTHER_API_SERVERS: others.length > 0 ? others.join(" ") : "none",
+        API_ATTEMPTS,
+      },
+      ["bootstrapToken", "certificateKey"],
+    ),
     // No delete script and never replaced: resetting the init node is its own join step's business.
     after: [vip?.id ?? prepared],
     protect: true,
@@ -46,12 +68,25 @@ export function initFirstControlPlane(ctx: PhaseContext): PlanStep[] {
     files: [kubeadmConfigFile("init", initConfig)],
   });
   const caHash = step({
-    scope: "stack", host: admin.name, phase: "ca-cert-hash", description: "read the CA public-key pin for joins (secret stdout)",
-    run: stepScript("ca-cert-hash"), after: [init.id], secretStdout: true, provides: "caCertHash", formerIds: former("ca-cert-hash"),
+    scope: "stack",
+    host: admin.name,
+    phase: "ca-cert-hash",
+    description: "read the CA public-key pin for joins (secret stdout)",
+    run: stepScript("ca-cert-hash"),
+    after: [init.id],
+    secretStdout: true,
+    provides: "caCertHash",
+    formerIds: former("ca-cert-hash"),
   });
   const kubeconfig = step({
-    scope: "stack", host: admin.name, phase: "admin-kubeconfig", description: "read admin.conf for the `kubeconfig` output (secret stdout)",
-    run: stepScript("admin-kubeconfig"), after: [init.id], secretStdout: true, formerIds: former("admin-kubeconfig"),
+    scope: "stack",
+    host: admin.name,
+    phase: "admin-kubeconfig",
+    description: "read admin.conf for the `kubeconfig` output (secret stdout)",
+    run: stepScript("admin-kubeconfig"),
+    after: [init.id],
+    secretStdout: true,
+    formerIds: former("admin-kubeconfig"),
   });
   return [...(vip ? [vip] : []), init, caHash, kubeconfig];
 }

@@ -29,7 +29,9 @@ export function joinNodes(ctx: PhaseContext): PlanStep[] {
   const caHash = onlyStep(ctx.before, "ca-cert-hash").id;
   const nodes = kubeNodes(spec);
   const token = step({
-    scope: "stack", host: admin.name, phase: "join-token",
+    scope: "stack",
+    host: admin.name,
+    phase: "join-token",
     description: `refresh the bootstrap token (${TOKEN_TTL_HOURS} h) before a wave of joins; runs again when the set of nodes changes`,
     run: stepScript("join-token", { TOKEN_TTL_HOURS }, ["bootstrapToken"]),
     after: [init],
@@ -40,7 +42,10 @@ export function joinNodes(ctx: PhaseContext): PlanStep[] {
   const forgetOf = new Map(forgets.map((f) => [f.host, f.id]));
   const joins: PlanStep[] = [];
   const joinAfter = (h: HostSpec): string[] => [
-    stepOf(ctx.before, "prepare-node", h.name).id, token.id, caHash, forgetOf.get(h.name) as string,
+    stepOf(ctx.before, "prepare-node", h.name).id,
+    token.id,
+    caHash,
+    forgetOf.get(h.name) as string,
     // A control plane's join is deleted only after the removal steps it runs for other nodes.
     ...helpedBy(spec, h).map((o) => forgetOf.get(o.name) as string),
   ];
@@ -59,13 +64,21 @@ export function joinNodes(ctx: PhaseContext): PlanStep[] {
 function joinMaterial(ctx: PhaseContext, cp: HostSpec, after: string): PlanStep {
   const helper = helperOf(ctx.spec, cp);
   return step({
-    host: cp.name, runsOn: helper.name, phase: "join-material",
+    host: cp.name,
+    runsOn: helper.name,
+    phase: "join-material",
     description: `on ${helper.name}: re-upload the control-plane certificates (2 h) for ${cp.name} to join with`,
     // The address is in the script, not in triggers: a new address updates the step, which uploads again
     // before the join it waits for runs; a replacement would first run an older version's delete script.
-    run: stepScript("join-material", {
-      NODE_NAME: cp.name, NODE_ADDRESS: cp.privateAddress, CERT_KEY_PLACEHOLDER: PLACEHOLDER_VARS.CERT_KEY_PLACEHOLDER,
-    }, ["certificateKey"]),
+    run: stepScript(
+      "join-material",
+      {
+        NODE_NAME: cp.name,
+        NODE_ADDRESS: cp.privateAddress,
+        CERT_KEY_PLACEHOLDER: PLACEHOLDER_VARS.CERT_KEY_PLACEHOLDER,
+      },
+      ["certificateKey"],
+    ),
     after: [after],
   });
 }
@@ -77,16 +90,34 @@ function joinStep(ctx: PhaseContext, h: HostSpec, after: string[]): PlanStep {
   const joinConfig = serialiseJoinConfig(spec, h);
   const peer = isCp ? peerUrl(h) : "none";
   return step({
-    host: h.name, phase: "kubeadm-join",
-    description: `kubeadm join ${spec.controlPlaneEndpoint} as ${isCp ? "control plane" : "worker"}, wait for its registration; `
-      + "skipped on a member; on delete, leave the cluster and kubeadm reset",
-    run: stepScript("kubeadm-join", {
-      JOIN_CONFIG: joinConfig, ROLE: h.role, NODE_NAME: h.name, ETCD_MODE: spec.etcd.mode, PEER_URL: peer,
-      ENDPOINT: spec.controlPlaneEndpoint, ...PLACEHOLDER_VARS,
-      TOKEN_URN: urnPlaceholder("join-token"), MATERIAL_URN: isCp ? urnPlaceholder(`${h.name}-join-material`) : "none",
-      API_ATTEMPTS, JOIN_ATTEMPTS,
-    }, isCp ? ["bootstrapToken", "caCertHash", "certificateKey"] : ["bootstrapToken", "caCertHash"]),
-    deleteScript: fillTemplate("leave-cluster", { NODE_NAME: h.name, ROLE: h.role, ETCD_MODE: spec.etcd.mode, PEER_URL: peer }),
+    host: h.name,
+    phase: "kubeadm-join",
+    description:
+      `kubeadm join ${spec.controlPlaneEndpoint} as ${isCp ? "control plane" : "worker"}, wait for its registration; ` +
+      "skipped on a member; on delete, leave the cluster and kubeadm reset",
+    run: stepScript(
+      "kubeadm-join",
+      {
+        JOIN_CONFIG: joinConfig,
+        ROLE: h.role,
+        NODE_NAME: h.name,
+        ETCD_MODE: spec.etcd.mode,
+        PEER_URL: peer,
+        ENDPOINT: spec.controlPlaneEndpoint,
+        ...PLACEHOLDER_VARS,
+        TOKEN_URN: urnPlaceholder("join-token"),
+        MATERIAL_URN: isCp ? urnPlaceholder(`${h.name}-join-material`) : "none",
+        API_ATTEMPTS,
+        JOIN_ATTEMPTS,
+      },
+      isCp ? ["bootstrapToken", "caCertHash", "certificateKey"] : ["bootstrapToken", "caCertHash"],
+    ),
+    deleteScript: fillTemplate("leave-cluster", {
+      NODE_NAME: h.name,
+      ROLE: h.role,
+      ETCD_MODE: spec.etcd.mode,
+      PEER_URL: peer,
+    }),
     after,
     replaceOn: [h.privateAddress],
     deleteBeforeReplace: true,

@@ -1,7 +1,15 @@
 import { ClusterSpec, HostSpec } from "../../config/types";
 import { haproxyConfig, serialiseHaproxy } from "../haproxy";
 import {
-  advertInt, CHECK_SCRIPT_PATH, INTERFACE_PLACEHOLDER, keepalivedConfig, NOTIFY_SCRIPT_PATH, SCRIPT_USER, serialiseKeepalived, VRRP_VERSION, vrrpPriority,
+  advertInt,
+  CHECK_SCRIPT_PATH,
+  INTERFACE_PLACEHOLDER,
+  keepalivedConfig,
+  NOTIFY_SCRIPT_PATH,
+  SCRIPT_USER,
+  serialiseKeepalived,
+  VRRP_VERSION,
+  vrrpPriority,
 } from "../keepalived";
 import { stepOf } from "../lookup";
 import { LATE } from "../placeholders";
@@ -36,9 +44,16 @@ const MOVE_ATTEMPTS = 8;
  */
 function vipMover(spec: ClusterSpec, region: string, lb: HostSpec, after: string): PlanStep {
   const publicIp = spec.aws?.publicApi ? LATE.publicApiAddress : "none";
-  const notifyScript = fillTemplate("aws-move-vip", { VIP: spec.vip, REGION: region, PUBLIC_IP: publicIp, ATTEMPTS: MOVE_ATTEMPTS });
+  const notifyScript = fillTemplate("aws-move-vip", {
+    VIP: spec.vip,
+    REGION: region,
+    PUBLIC_IP: publicIp,
+    ATTEMPTS: MOVE_ATTEMPTS,
+  });
   return step({
-    host: lb.name, phase: "aws-vip-mover", description: `AWS CLI and the script that moves ${spec.vip} to this ENI; ${spec.vip} out of netplan`,
+    host: lb.name,
+    phase: "aws-vip-mover",
+    description: `AWS CLI and the script that moves ${spec.vip} to this ENI; ${spec.vip} out of netplan`,
     run: stepScript("aws-vip-mover", { NOTIFY_SCRIPT: notifyScript, NOTIFY_SCRIPT_PATH, VIP: spec.vip }),
     after: [after],
     files: [{ path: NOTIFY_SCRIPT_PATH, content: notifyScript }],
@@ -48,17 +63,31 @@ function vipMover(spec: ClusterSpec, region: string, lb: HostSpec, after: string
 /** HAProxy to every api-server and keepalived holding the VIP (the interface found on the host when `auto`). */
 function loadBalancer(spec: ClusterSpec, lb: HostSpec, index: number, haproxyCfg: string, after: string[]): PlanStep {
   const peer = spec.loadBalancers.find((o) => o !== lb);
-  const keepalivedConf = serialiseKeepalived(keepalivedConfig(spec, {
-    self: lb, peer, index, notifyMaster: spec.aws ? NOTIFY_SCRIPT_PATH : undefined, vipGuard: spec.aws ? NOTIFY_SCRIPT_PATH : undefined,
-  }));
+  const keepalivedConf = serialiseKeepalived(
+    keepalivedConfig(spec, {
+      self: lb,
+      peer,
+      index,
+      notifyMaster: spec.aws ? NOTIFY_SCRIPT_PATH : undefined,
+      vipGuard: spec.aws ? NOTIFY_SCRIPT_PATH : undefined,
+    }),
+  );
   const checkScript = fillTemplate("check-apiserver-frontend", { API_PORT: spec.apiPort });
   return step({
-    host: lb.name, phase: "load-balancer",
-    description: `HAProxy on :${spec.apiPort} to ${spec.controlPlanes.length} api-servers, `
-      + `keepalived VRRPv${VRRP_VERSION} for ${spec.vip} (priority ${vrrpPriority(index)}, advert ${advertInt(spec.vrrpAdvertInterval)} s)`,
+    host: lb.name,
+    phase: "load-balancer",
+    description:
+      `HAProxy on :${spec.apiPort} to ${spec.controlPlanes.length} api-servers, ` +
+      `keepalived VRRPv${VRRP_VERSION} for ${spec.vip} (priority ${vrrpPriority(index)}, advert ${advertInt(spec.vrrpAdvertInterval)} s)`,
     run: stepScript("load-balancer", {
-      HAPROXY_CFG: haproxyCfg, KEEPALIVED_CONF: keepalivedConf, LB_INTERFACE: lb.interface, INTERFACE_PLACEHOLDER,
-      PRIVATE_ADDRESS: lb.privateAddress, CHECK_SCRIPT: checkScript, CHECK_SCRIPT_PATH, SCRIPT_USER,
+      HAPROXY_CFG: haproxyCfg,
+      KEEPALIVED_CONF: keepalivedConf,
+      LB_INTERFACE: lb.interface,
+      INTERFACE_PLACEHOLDER,
+      PRIVATE_ADDRESS: lb.privateAddress,
+      CHECK_SCRIPT: checkScript,
+      CHECK_SCRIPT_PATH,
+      SCRIPT_USER,
     }),
     after,
     files: [

@@ -10,8 +10,15 @@ export function podNetwork(ctx: PhaseContext): PlanStep[] {
   const admin = adminHost(spec);
   const vars = cniScriptVars(spec);
   if (!vars) return [];
-  return [step({
-    scope: "stack", host: admin.name, phase: "cni", description: `apply ${spec.cni} for pod network ${spec.podNetworkCidr}`,
-    run: stepScript("cni", vars), after: [onlyStep(ctx.before, "kubeadm-init").id], formerIds: [`${admin.name}-cni`],
-  })];
+  return [
+    step({
+      scope: "stack",
+      host: admin.name,
+      phase: "cni",
+      description: `apply ${spec.cni} for pod network ${spec.podNetworkCidr}`,
+      run: stepScript("cni", vars),
+      after: [onlyStep(ctx.before, "kubeadm-init").id],
+      formerIds: [`${admin.name}-cni`],
+    }),
+  ];
 }

@@ -21,7 +21,12 @@ export function helpedBy(spec: ClusterSpec, h: HostSpec): HostSpec[] {
 
 /** The template variables every removal script of `h` gets. */
 function removalVars(spec: ClusterSpec, h: HostSpec): Record<string, string> {
-  return { NODE_NAME: h.name, ROLE: h.role, ETCD_MODE: spec.etcd.mode, PEER_URL: h.role === "controlPlane" ? peerUrl(h) : "none" };
+  return {
+    NODE_NAME: h.name,
+    ROLE: h.role,
+    ETCD_MODE: spec.etcd.mode,
+    PEER_URL: h.role === "controlPlane" ? peerUrl(h) : "none",
+  };
 }
 
 /** The step `REMOVAL_LANES` workers earlier (its id), so a lane runs its removals one at a time. */
@@ -36,15 +41,22 @@ function laneBefore(spec: ClusterSpec, h: HostSpec, phase: string): string[] {
  * for a stacked control plane, check that etcd's members are the control planes that stay.
  */
 export function forgetSteps(spec: ClusterSpec): PlanStep[] {
-  return kubeNodes(spec).map((h) => step({
-    host: h.name, runsOn: helperOf(spec, h).name, phase: "delete-node",
-    description: `on removal, after ${h.name} is reset: delete Node ${h.name}`
-      + (h.role === "controlPlane" && spec.etcd.mode === "stacked" ? ", check that etcd's members are the control planes that stay" : ""),
-    deleteScript: fillTemplate("delete-node", removalVars(spec, h)),
-    after: laneBefore(spec, h, "delete-node"),
-    // A worker's Node was deleted by its join-material step before forget steps existed.
-    formerIds: h.role === "worker" ? [`${h.name}-join-material`] : [],
-  }));
+  return kubeNodes(spec).map((h) =>
+    step({
+      host: h.name,
+      runsOn: helperOf(spec, h).name,
+      phase: "delete-node",
+      description:
+        `on removal, after ${h.name} is reset: delete Node ${h.name}` +
+        (h.role === "controlPlane" && spec.etcd.mode === "stacked"
+          ? ", check that etcd's members are the control planes that stay"
+          : ""),
+      deleteScript: fillTemplate("delete-node", removalVars(spec, h)),
+      after: laneBefore(spec, h, "delete-node"),
+      // A worker's Node was deleted by its join-material step before forget steps existed.
+      formerIds: h.role === "worker" ? [`${h.name}-join-material`] : [],
+    }),
+  );
 }
 
 /**
@@ -60,9 +72,14 @@ export function drainSteps(spec: ClusterSpec, joins: readonly PlanStep[]): PlanS
     const cpAt = spec.controlPlanes.findIndex((cp) => cp.name === h.name);
     const previous = cpAt > 0 ? [`${spec.controlPlanes[cpAt - 1].name}-drain-node`] : laneBefore(spec, h, "drain-node");
     return step({
-      host: h.name, runsOn: helper.name, phase: "drain-node",
-      description: `on removal, first: drain ${h.name} (at most ${DRAIN_TIMEOUT_SECONDS} s)`
-        + (h.role === "controlPlane" && spec.etcd.mode === "stacked" ? ", remove its etcd member through another member (refused when quorum would break)" : ""),
+      host: h.name,
+      runsOn: helper.name,
+      phase: "drain-node",
+      description:
+        `on removal, first: drain ${h.name} (at most ${DRAIN_TIMEOUT_SECONDS} s)` +
+        (h.role === "controlPlane" && spec.etcd.mode === "stacked"
+          ? ", remove its etcd member through another member (refused when quorum would break)"
+          : ""),
       deleteScript: fillTemplate("drain-node", { ...removalVars(spec, h), DRAIN_TIMEOUT_SECONDS }),
       after: [...new Set([joinOf.get(h.name) as string, joinOf.get(helper.name) as string, ...previous])],
       // It was the delete script of the node's await-node step before.

@@ -16,14 +16,28 @@ export function verifyCluster(ctx: PhaseContext): PlanStep[] {
   const quorum = quorumOf(etcdMemberCount(spec));
   const cniManaged = spec.cni !== "none";
   const etcd = spec.etcd.mode === "stacked" ? spec.controlPlanes.map(peerUrl) : spec.etcd.endpoints;
-  return [step({
-    scope: "stack", host: admin.name, phase: "verify",
-    description: `wait for ${nodes.length} nodes ${cniManaged ? "Ready" : "registered (cni: none: NotReady is reported, not failed)"}, `
-      + `check the ${etcd.length} etcd members and quorum (${quorum.quorum} of ${quorum.members})`,
-    run: stepScript("verify", {
-      ETCD_MODE: spec.etcd.mode, ETCD_EXPECTED: etcd.join(" "), ETCD_QUORUM: quorum.quorum, CNI_MANAGED: String(cniManaged), ATTEMPTS: 120,
-    }, [], nodes.map((n) => `${n.name}\n`).join("")),
-    after: ids([...stepsOf(ctx.before, "cni"), ...stepsOf(ctx.before, "kubeadm-join")]),
-    formerIds: [`${admin.name}-verify`],
-  })];
+  return [
+    step({
+      scope: "stack",
+      host: admin.name,
+      phase: "verify",
+      description:
+        `wait for ${nodes.length} nodes ${cniManaged ? "Ready" : "registered (cni: none: NotReady is reported, not failed)"}, ` +
+        `check the ${etcd.length} etcd members and quorum (${quorum.quorum} of ${quorum.members})`,
+      run: stepScript(
+        "verify",
+        {
+          ETCD_MODE: spec.etcd.mode,
+          ETCD_EXPECTED: etcd.join(" "),
+          ETCD_QUORUM: quorum.quorum,
+          CNI_MANAGED: String(cniManaged),
+          ATTEMPTS: 120,
+        },
+        [],
+        nodes.map((n) => `${n.name}\n`).join(""),
+      ),
+      after: ids([...stepsOf(ctx.before, "cni"), ...stepsOf(ctx.before, "kubeadm-join")]),
+      formerIds: [`${admin.name}-verify`],
+    }),
+  ];
 }
