@@ -17,9 +17,9 @@ umask 022
 # @include lib/timer-units.sh
 
 if [ "$NEEDS_AWS_CLI" = true ] && ! command -v aws >/dev/null 2>&1; then
-  apt-get update -q
+  apt-get -o DPkg::Lock::Timeout=600 update -q
   # Ubuntu 22.04 ships awscli as a deb; newer releases only as a snap.
-  apt-get install -y -q awscli || snap install aws-cli --classic
+  apt-get -o DPkg::Lock::Timeout=600 install -y -q awscli || snap install aws-cli --classic
 fi
 install_file "$SAVE_SCRIPT" "$SAVE_SCRIPT_PATH" 0700
 install_file "$RESTORE_SCRIPT" "$RESTORE_SCRIPT_PATH" 0700

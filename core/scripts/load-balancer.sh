@@ -49,8 +49,8 @@ iface=$(lb_interface)
 KEEPALIVED_CONF=${KEEPALIVED_CONF//"$INTERFACE_PLACEHOLDER"/$iface}
 
 if ! command -v haproxy >/dev/null 2>&1 || ! command -v keepalived >/dev/null 2>&1; then
-  apt-get update -q
-  apt-get install -y -q haproxy keepalived
+  apt-get -o DPkg::Lock::Timeout=600 update -q
+  apt-get -o DPkg::Lock::Timeout=600 install -y -q haproxy keepalived
 fi
 # enable_script_security runs the check as this unprivileged user.
 id "$SCRIPT_USER" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$SCRIPT_USER"
