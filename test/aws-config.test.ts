@@ -268,6 +268,23 @@ test("aws: 0.0.0.0/0 and covering pieces are accepted with the explicit opt-in",
   );
 });
 
+test("aws: very large allowed ranges are accepted with a warning naming the key, unless allowOpenCidrs", () => {
+  for (const [key, cidr, addresses] of [
+    ["sshAllowedCidrs", "10.0.0.0/8", "16,777,216"],
+    ["apiAllowedCidrs", "64.0.0.0/2", "1,073,741,824"],
+    ["apiAllowedCidrs", "0.0.0.0/1", "2,147,483,648"],
+  ] as const) {
+    const spec = buildSpec(awsStack({ [key]: ["203.0.113.0/24", cidr] }));
+    assert.equal(spec.warnings.length, 1, spec.warnings.join("\n"));
+    assert.match(spec.warnings[0], new RegExp(`^kubeadm-ha:${key}\\[1\\]: "${cidr}" lets in ${addresses} addresses`));
+    assert.match(spec.warnings[0], /set kubeadm-ha:allowOpenCidrs to true if that is meant$/);
+    assert.deepEqual(buildSpec(awsStack({ [key]: [cidr], allowOpenCidrs: true })).warnings, [], `${cidr} opted in`);
+  }
+  // Below a /8 no warning: an office, VPN or VPC range.
+  for (const cidr of ["11.0.0.0/9", "172.16.0.0/12", "203.0.113.7/32"])
+    assert.deepEqual(buildSpec(awsStack({ sshAllowedCidrs: [cidr] })).warnings, [], cidr);
+});
+
 const VPC = "vpc-0abc1234def567890";
 const existing = (changes: Record<string, unknown>[] = []): SpecContext => ({
   existingSubnets: [

@@ -96,7 +96,7 @@ function checkSemantics(c: RawConfig, context: AwsContext): { spec?: ClusterSpec
   const nets = validateNetworks(c, report);
   const configuredVip = validateVip(c, report);
   const placed = isAws
-    ? placeAwsHosts(c, context, configuredVip, report)
+    ? placeAwsHosts(c, context, configuredVip, report, warn)
     : placeBareMetalHosts(c, configuredVip, report, warn);
   validateHostClashes(placed.hosts, placed.vip, nets, report, isAws ? "aws" : "baremetal");
   if (!isAws) validateVipOnLbNetwork(c, placed.vip, placed.hosts.loadBalancers, report);
@@ -117,8 +117,8 @@ function placeBareMetalHosts(c: RawConfig, vip: Vip, report: Report, warn: Warn)
 }
 
 /** aws: the checked settings, then the pure layout; no hosts while a setting is invalid. */
-function placeAwsHosts(c: RawConfig, context: AwsContext, vip: Vip, report: Report): Placement {
-  const valid = validateAws(c, context, report);
+function placeAwsHosts(c: RawConfig, context: AwsContext, vip: Vip, report: Report, warn: Warn): Placement {
+  const valid = validateAws(c, context, report, warn);
   if (!valid) return { hosts: { loadBalancers: [], controlPlanes: [], workers: [] }, vip };
   const layout = awsLayout(valid.layout);
   // subnetOf goes right after subnets, where the spec has always had it.

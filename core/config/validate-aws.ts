@@ -10,7 +10,7 @@ import { awsLayout, AwsLayoutInput, MIN_SUBNET_PREFIX } from "../plan/aws-layout
 import { Architecture, AwsFacts, AwsSpec, AwsSubnet } from "./aws";
 import { DEFAULT_INSTANCE_TYPES } from "./keys";
 import { show } from "./problems";
-import { Report } from "./report";
+import { Report, Warn } from "./report";
 import { RawConfig } from "./schema";
 import {
   checkAmiArchitecture,
@@ -37,7 +37,7 @@ export interface AwsContext extends AwsFacts {
 }
 
 /** Every aws check; returns the validated settings, or undefined when any problem was reported. */
-export function validateAws(c: RawConfig, context: AwsContext, report: Report): ValidAws | undefined {
+export function validateAws(c: RawConfig, context: AwsContext, report: Report, warn: Warn): ValidAws | undefined {
   let reported = 0;
   const counted: Report = (path, message) => {
     reported++;
@@ -46,7 +46,7 @@ export function validateAws(c: RawConfig, context: AwsContext, report: Report): 
   validateAwsHostSource(c, counted);
   const region = checkRegion(context.region, counted);
   checkClusterName(c.clusterName, counted);
-  validateAwsAccess(c, counted);
+  validateAwsAccess(c, counted, warn);
   const sizing = validateAwsSizing(c, counted);
   if (c.ami !== undefined && context.ami?.id === c.ami && sizing.architecture && region)
     checkAmiArchitecture(context.ami, sizing.architecture, region, counted);
@@ -117,8 +117,14 @@ function validateAwsHostSource(
   }
 }
 
-/** Key pair and the CIDRs allowed in (no open CIDR without `allowOpenCidrs`). */
-function validateAwsAccess(c: RawConfig, report: Report): void {
+/**
+ * A range at least this large (a /8: 16,777,216 addresses) is allowed with a warning unless
+ * `allowOpenCidrs`: real office, VPN or bastion ranges are far smaller, so it is most likely a slip.
+ */
+export const LARGE_CIDR_MAX_PREFIX = 8;
+
+/** Key pair and the CIDRs allowed in (no open CIDR without `allowOpenCidrs`, a warning on very large ones). */
+function validateAwsAccess(c: RawConfig, report: Report, warn: Warn): void {
   checkSshPublicKey(c.sshPublicKey, report);
   for (const key of ["sshAllowedCidrs", "apiAllowedCidrs"] as const) {
     const list = c[key];
@@ -137,6 +143,8 @@ function validateAwsAccess(c: RawConfig, report: Report): void {
           [key, i],
           `${show(cidr)} opens this to the whole internet; narrow it, or set kubeadm-ha:allowOpenCidrs to true to accept that`,
         );
+      else if ((parseIpv4Cidr(cidr)?.prefix ?? 32) <= LARGE_CIDR_MAX_PREFIX && !c.allowOpenCidrs)
+        warn(largeCidrWarning(key, i, cidr));
     });
     // Pieces can open everything too (0.0.0.0/1 + 128.0.0.0/1).
     if (!c.allowOpenCidrs && !list.some((cidr) => parseIpv4Cidr(cidr)?.prefix === 0) && coversAllIpv4(list)) {
@@ -146,6 +154,16 @@ function validateAwsAccess(c: RawConfig, report: Report): void {
       );
     }
   }
+}
+
+/** The warning for a very large allowed range: its key, its size and the way to silence it. */
+function largeCidrWarning(key: string, index: number, cidr: string): string {
+  const prefix = parseIpv4Cidr(cidr)?.prefix ?? 32;
+  const addresses = (2 ** (32 - prefix)).toLocaleString("en-US");
+  return (
+    `kubeadm-ha:${key}[${index}]: ${show(cidr)} lets in ${addresses} addresses (a /${LARGE_CIDR_MAX_PREFIX} or larger); ` +
+    `narrow it to the ranges you connect from, or set kubeadm-ha:allowOpenCidrs to true if that is meant`
+  );
 }
 
 /** Mode, counts, disk, AZs, AMI id and instance types; returns the type per role and their architecture. */
