@@ -1,8 +1,8 @@
 // One measurement in a fresh process, so that peak memory belongs to one size: run by bench/run.ts.
-//   node --import tsx bench/child.ts eval|render <control planes>+<workers>
+//   node --import tsx bench/child.ts eval|render <control planes>+<workers>  (or loaded as in spawn.ts loaderArgs)
 import { evaluateSize } from "./evaluate";
 import { renderSize } from "./render-size";
-import { RESULT_PREFIX, SOURCE_MAPS_ENV } from "./spawn";
+import { LOADER_ENV, RESULT_PREFIX, SOURCE_MAPS_ENV } from "./spawn";
 import { parseSize } from "./stack";
 
 async function main(): Promise<void> {
@@ -15,7 +15,8 @@ async function main(): Promise<void> {
   // tsx turns source maps on, and the Pulumi SDK reads a stack trace per resource and per output:
   // `npm run bench -- --no-source-maps` shows what that costs.
   if (process.env[SOURCE_MAPS_ENV] === "off") process.setSourceMapsEnabled(false);
-  const result = what === "eval" ? await evaluateSize(size) : renderSize(size);
+  const loader = process.env[LOADER_ENV] === "pulumi" ? "pulumi" : "tsx";
+  const result = what === "eval" ? await evaluateSize(size, loader) : renderSize(size);
   process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
   // Pulumi's runtime keeps handles open under the mocks: the measurement is done, leave.
   process.exit(0);

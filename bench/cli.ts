@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT } from "../test/support/stack";
-import { EvalResult } from "./evaluate";
+import { EvalResult, Loader } from "./evaluate";
 import { GoalVerdict, judgeGoals, SizeRuns } from "./goals";
 import { RenderResult } from "./render-size";
 import { formatReport, summarise, thisMachine } from "./report";
@@ -10,7 +10,7 @@ import { ChildError, ChildOptions } from "./spawn";
 import { parseSize, SIZES, sizeLabel } from "./stack";
 
 /** The usage text of `npm run bench`. */
-export const USAGE = `usage: npm run bench -- [--runs N] [--sizes 3+2,3+500] [--out FILE] [--profile] [--no-source-maps]
+export const USAGE = `usage: npm run bench -- [--runs N] [--sizes 3+2,3+500] [--loader pulumi|tsx] [--out FILE] [--profile] [--no-source-maps]
 
 Evaluates the whole program under the project's Pulumi mocks and renders its plan offline, for
 each size (control planes + workers; default ${SIZES.map(sizeLabel).join(", ")}), each in a fresh
@@ -18,11 +18,14 @@ process, and prints a table and the goals of issue 14 (met / missed by how much)
 
   --runs N       runs per size (default 1); the table shows min-max
   --sizes LIST   comma-separated sizes, e.g. 3+2,3+2000
+  --loader L     how the evaluation loads the TypeScript program: pulumi (default) as
+                 \`pulumi up\` does (source-map-support, ts-node with tsconfig.json's settings),
+                 or tsx as the tests run
   --out FILE     JSON results (default bench-results/bench.json)
-  --profile      also write a CPU profile per evaluation into bench-results/profiles/
+  --profile      also write CPU profiles per evaluation into bench-results/profiles/<size>-run<N>/
+                 (one per thread; the program's is the largest)
   --no-source-maps
-                 evaluate with source-mapped stack traces off (tsx turns them on, as the
-                 tests run): shows what the Pulumi SDK's stack capture per resource costs
+                 evaluate with Node's source-mapped stack traces off (tsx turns them on)
   -h, --help     show this text
 
 Exit codes: 0 every measured goal met, 1 a goal missed or a measurement failed, 2 usage error.
@@ -40,6 +43,8 @@ export interface BenchArgs {
   readonly profile: boolean;
   /** Evaluate with source-mapped stack traces (the default, as the tests run). */
   readonly sourceMaps: boolean;
+  /** How the evaluation loads the program. */
+  readonly loader: Loader;
 }
 
 /** Parses the command line; a string is the usage error to print, `help` asks for the usage text. */
@@ -47,6 +52,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | "help" | st
   let values: {
     runs?: string;
     sizes?: string;
+    loader?: string;
     out?: string;
     profile?: boolean;
     "no-source-maps"?: boolean;
@@ -58,6 +64,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | "help" | st
       options: {
         runs: { type: "string" },
         sizes: { type: "string" },
+        loader: { type: "string" },
         out: { type: "string" },
         profile: { type: "boolean" },
         "no-source-maps": { type: "boolean" },
@@ -77,9 +84,12 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | "help" | st
   if (bad.length > 0 || sizes.length === 0) {
     return `--sizes ${values.sizes}: sizes are <odd control planes>+<workers>, e.g. 3+500 (bad: ${bad.join(", ")})`;
   }
+  const loader = values.loader ?? "pulumi";
+  if (loader !== "pulumi" && loader !== "tsx") return `--loader ${loader}: pulumi or tsx`;
   return {
     runs,
     sizes,
+    loader,
     out: resolve(ROOT, values.out ?? join("bench-results", "bench.json")),
     profile: values.profile === true,
     sourceMaps: values["no-source-maps"] !== true,
@@ -110,17 +120,15 @@ function measureAll(args: BenchArgs, io: BenchIo): { runs: SizeRuns[]; failures:
   const failures: string[] = [];
   for (let run = 1; run <= args.runs; run++) {
     for (const size of args.sizes) {
+      // A folder per evaluation: tsx's loader thread writes a profile too, under the same name pattern.
       const nodeArgs = args.profile
-        ? [
-            "--cpu-prof",
-            `--cpu-prof-dir=${join(dirname(args.out), "profiles")}`,
-            `--cpu-prof-name=eval-${size}-run${run}.cpuprofile`,
-          ]
+        ? ["--cpu-prof", `--cpu-prof-dir=${join(dirname(args.out), "profiles", `${size}-run${run}`)}`]
         : [];
       try {
         io.out(`run ${run}/${args.runs}, ${size}: evaluating...`);
         const e = io.measure<EvalResult>("eval", size, {
           nodeArgs,
+          loader: args.loader,
           sourceMaps: args.sourceMaps,
           timeoutMs: 15 * 60_000,
         });
@@ -160,12 +168,15 @@ export function benchCli(argv: readonly string[], io: BenchIo): number {
   const sizes = measured.map(summarise);
   const goals: GoalVerdict[] = judgeGoals(measured);
   const machine = thisMachine();
-  io.out(`\n${formatReport(sizes, goals, { runs: args.runs, sourceMaps: args.sourceMaps }, machine)}`);
+  io.out(
+    `\n${formatReport(sizes, goals, { runs: args.runs, sourceMaps: args.sourceMaps, loader: args.loader }, machine)}`,
+  );
   mkdirSync(dirname(args.out), { recursive: true });
   const json = {
     date: new Date().toISOString(),
     machine,
     runs: args.runs,
+    loader: args.loader,
     sourceMaps: args.sourceMaps,
     sizes,
     goals,

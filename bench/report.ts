@@ -1,4 +1,5 @@
 import { cpus, totalmem } from "node:os";
+import { Loader } from "./evaluate";
 import { GoalVerdict, SizeRuns } from "./goals";
 
 /** The smallest and largest value over runs. */
@@ -110,7 +111,7 @@ export function textTable(head: readonly string[], rows: readonly (readonly stri
 export function formatReport(
   sizes: readonly SizeSummary[],
   goals: readonly GoalVerdict[],
-  mode: { readonly runs: number; readonly sourceMaps: boolean },
+  mode: { readonly runs: number; readonly sourceMaps: boolean; readonly loader: Loader },
   machine: Machine,
 ): string {
   const rows = sizes.map((s) => [
@@ -144,7 +145,8 @@ export function formatReport(
     (g) => `  ${mark(g)} ${g.goal}: ${g.value !== undefined ? `${g.value}, ` : ""}${g.verdict}`,
   );
   return [
-    `kubeadm-ha bench: ${mode.runs} run(s), min-max; ${machine.cpus} × ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}` +
+    `kubeadm-ha bench: ${mode.runs} run(s), min-max; ${machine.cpus} × ${machine.cpu}, ${machine.memoryGiB} GiB, node ${machine.node}; ` +
+      `program loaded ${mode.loader === "pulumi" ? "as pulumi up does (ts-node)" : "as the tests run (tsx)"}` +
       `${mode.sourceMaps ? "" : "; source-mapped stack traces off"}`,
     "",
     textTable(head, rows),

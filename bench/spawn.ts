@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ROOT } from "../test/support/stack";
+import { Loader } from "./evaluate";
 
 /** The line prefix a child prints its result after (other output of the program is ignored). */
 export const RESULT_PREFIX = "kubeadm-ha-bench-result ";
@@ -26,8 +27,31 @@ export function parseChildOutput<T>(stdout: string, what: string): T {
 /** Set to `off` in a child's environment: it turns source-mapped stack traces off before measuring. */
 export const SOURCE_MAPS_ENV = "KUBEADM_HA_BENCH_SOURCE_MAPS";
 
+/** Set in a child's environment: how it was loaded (see {@link loaderArgs}). */
+export const LOADER_ENV = "KUBEADM_HA_BENCH_LOADER";
+
+/**
+ * Node flags that load the TypeScript program. `pulumi`: as Pulumi's Node.js language host does
+ * (@pulumi/pulumi cmd/run: `require("source-map-support/register")`, then ts-node registered with
+ * the project's tsconfig.json, whose `ts-node.transpileOnly` skips type checking); `tsx`: as the
+ * tests run.
+ */
+export function loaderArgs(loader: Loader): string[] {
+  if (loader === "tsx") return ["--import", "tsx"];
+  // The copy @pulumi/pulumi itself requires.
+  const pulumiDir = dirname(require.resolve("@pulumi/pulumi/package.json"));
+  return [
+    "--require",
+    require.resolve("source-map-support/register", { paths: [pulumiDir] }),
+    "--require",
+    "ts-node/register",
+  ];
+}
+
 /** Options of one child measurement. */
 export interface ChildOptions {
+  /** How the child loads the program (default tsx). */
+  readonly loader?: Loader;
   /** Extra node flags, e.g. `--cpu-prof`. */
   readonly nodeArgs?: readonly string[];
   /** False: the child measures with source-mapped stack traces off (tsx turns them on). */
@@ -42,16 +66,21 @@ export interface ChildOptions {
  */
 export function runChild<T>(what: "eval" | "render", size: string, options: ChildOptions): T {
   // --expose-gc lets the child measure what the program keeps once a full collection has run.
+  const loader = options.loader ?? "tsx";
   const args = [
-    "--import",
-    "tsx",
+    ...loaderArgs(loader),
     "--expose-gc",
     ...(options.nodeArgs ?? []),
     join(ROOT, "bench", "child.ts"),
     what,
     size,
   ];
-  const env = { ...process.env, [SOURCE_MAPS_ENV]: options.sourceMaps === false ? "off" : "on" };
+  const env = {
+    ...process.env,
+    [SOURCE_MAPS_ENV]: options.sourceMaps === false ? "off" : "on",
+    [LOADER_ENV]: loader,
+    TS_NODE_PROJECT: join(ROOT, "tsconfig.json"),
+  };
   const r = spawnSync(process.execPath, args, {
     cwd: ROOT,
     env,

@@ -7,6 +7,7 @@ import { allHosts, ClusterSpec, etcdMemberCount, QuorumFigures, quorumOf, Role }
 import { HostSource } from "./aws/aws-hosts";
 import { connectionFor } from "./connection";
 import { ControlPlane } from "./control-plane";
+import { EtcdHosts } from "./etcd-hosts";
 import { JoinSecrets } from "./join-secrets";
 import { LoadBalancer } from "./load-balancer";
 import { runPlan } from "./run-plan";
@@ -79,10 +80,16 @@ export class Cluster extends pulumi.ComponentResource {
     const loadBalancer = new LoadBalancer(`${name}-lb`, { spec }, { parent: this });
     const controlPlane = new ControlPlane(`${name}-cp`, { parent: this });
     const workers = new Workers(`${name}-workers`, { spec }, { parent: this });
-    runPlan(this.plan, hosts, runner, { byRole: { loadBalancer, controlPlane, worker: workers }, cluster: this });
+    // Created only with etcdHosts, so a stack without them keeps its resource list.
+    const etcd = spec.etcdHosts.length > 0 ? new EtcdHosts(`${name}-etcd`, { spec }, { parent: this }) : undefined;
+    runPlan(this.plan, hosts, runner, {
+      byRole: { loadBalancer, controlPlane, worker: workers, etcd: etcd ?? this },
+      cluster: this,
+    });
     loadBalancer.complete();
     controlPlane.complete(this.plan, runner);
     workers.complete();
+    etcd?.complete();
     const verifyStep = onlyStep(this.plan, "verify");
     const verify = runner.commandOf(verifyStep);
 

@@ -3,6 +3,7 @@ import { remote, types } from "@pulumi/command";
 import { PlanStep, SecretName } from "../core/plan/steps";
 import { sudoWrap } from "../core/plan/sudo";
 import { LATE, LateName, URN_PLACEHOLDER, urnPlaceholder } from "../core/plan/placeholders";
+import { withoutStackCapture } from "./stack-capture";
 
 /** Platform inputs of a {@link StepRunner} beyond connections and secrets. */
 export interface StepRunnerOptions {
@@ -17,6 +18,16 @@ export interface StepRunnerOptions {
    * instance): a new machine gets its steps again, removal scripts first (`replaceWith`).
    */
   readonly replaceWith?: ReadonlyMap<string, pulumi.Resource>;
+}
+
+/**
+ * How long a step may take. The gate dials until the host answers, within 20 minutes (EC2 boot and
+ * cloud-init); a node's preparation opens with that gate, so it gets those 20 minutes on top of
+ * the 30 any step has.
+ */
+function timeoutsOf(step: PlanStep): pulumi.CustomTimeouts {
+  if (!step.waitForSsh) return { create: "30m", update: "30m", delete: "15m" };
+  return step.phase === "wait-ssh" ? { create: "20m" } : { create: "50m", update: "30m", delete: "15m" };
 }
 
 /** Turns plan steps into `remote.Command`s; shared by every component so steps can wait across them. */
@@ -42,6 +53,10 @@ export class StepRunner {
 
   /** Creates the Command of one step under `parent`. Steps must come in plan order. */
   run(step: PlanStep, parent: pulumi.Resource): remote.Command {
+    return withoutStackCapture(() => this.command(step, parent));
+  }
+
+  private command(step: PlanStep, parent: pulumi.Resource): remote.Command {
     const connection = this.connections.get(step.runsOn);
     if (!connection) throw new pulumi.ResourceError(`step ${step.id}: no connection for host ${step.runsOn}`, parent);
     const dependsOn: pulumi.Resource[] = step.after.map((id) => {
@@ -51,7 +66,7 @@ export class StepRunner {
       return command;
     });
     if (step.waitForSsh) dependsOn.push(...(this.options.gateDependsOn ?? []));
-    const scripts = `${step.script ?? ""}\n${step.deleteScript ?? ""}`;
+    const scripts = `${step.script ?? ""}\n${step.updateScript ?? ""}\n${step.deleteScript ?? ""}`;
     for (const name of Object.keys(LATE) as LateName[])
       if (scripts.includes(LATE[name])) dependsOn.push(...(this.options.lateDependsOn?.[name] ?? []));
     const replacedWith = this.options.replaceWith?.get(step.host);
@@ -60,7 +75,8 @@ export class StepRunner {
     const command = new remote.Command(
       step.id,
       {
-        // The gate dials until the host answers (customTimeouts bound the wait); a node's own join gives up sooner.
+        // The gate (a wait-ssh step, a node's preparation) dials until the host answers (customTimeouts
+        // bound the wait); a node's own join gives up sooner.
         connection: step.waitForSsh
           ? { ...connection, dialErrorLimit: -1 }
           : step.dialAttempts !== undefined
@@ -68,7 +84,13 @@ export class StepRunner {
             : connection,
         create,
         // pulumi-command runs create again when update is absent; said outright where the guard matters.
-        update: step.protect ? create : undefined,
+        // Upgrade steps have only an update script (provider/pkg/provider/remote/commandController.go:
+        // Create runs nothing without `create`, Update runs `update` when set, else `create`).
+        update: step.protect
+          ? create
+          : step.updateScript !== undefined
+            ? this.withLateValues(sudoWrap(step.updateScript, `${step.id}-update`), parent)
+            : undefined,
         delete: step.deleteScript
           ? this.withLateValues(sudoWrap(step.deleteScript, `${step.id}-delete`), parent)
           : undefined,
@@ -89,7 +111,7 @@ export class StepRunner {
         ...(step.protect ? { protect: true, ignoreChanges: ["triggers"] } : {}),
         // Earlier names of the step: an upgrade keeps its state instead of running an old delete script.
         ...(step.formerIds.length > 0 ? { aliases: step.formerIds.map((name) => ({ name })) } : {}),
-        customTimeouts: step.waitForSsh ? { create: "20m" } : { create: "30m", update: "30m", delete: "15m" },
+        customTimeouts: timeoutsOf(step),
       },
     );
     this.commands.set(step.id, command);

@@ -84,7 +84,8 @@ export function startStandin(p: LabPaths, t: LabTopology, cp: LabHost, cert: Lab
       "--name",
       cp.name,
       "--port",
-      String(t.spec.apiPort),
+      // The api-servers' port: apiPort behind the LB pair, apiPort + 1 when HAProxy shares the host (colocated).
+      String(t.spec.apiServerPort),
       "--cert",
       cert.certFile,
       "--key",

@@ -6,6 +6,7 @@ import { LabError } from "./lib/errors";
 import { LogBook } from "./lib/logbook";
 import { nowMs, pollUntil } from "./lib/time";
 import { LabPaths, startEtcd, startHaproxy, startKeepalived, startStandin } from "./daemons";
+import { startExternalEtcd, startExternalStandin } from "./etcd-external/daemons";
 import { signalNamespace, waitNamespaceEmpty } from "./net/netns";
 import { LabHost, LabTopology } from "./net/topology";
 import { soleHolder } from "./net/vip";
@@ -50,10 +51,22 @@ export class Lab {
     return this.topo.spec.vip;
   }
 
-  /** Starts etcd and the stand-in on a control plane (after a kill: same data dir, rejoins). */
+  /**
+   * Starts etcd and the stand-in on a control plane (after a kill: same data dir, rejoins); with
+   * etcd hosts (`--etcd external`) only the stand-in, on their endpoints.
+   */
   startControlPlane(cp: LabHost): void {
+    if (this.topo.etcds.length > 0) {
+      this.standins.set(cp.name, startExternalStandin(this.paths, this.topo, cp, this.cert));
+      return;
+    }
     this.etcd.set(cp.name, startEtcd(this.paths, this.topo, cp, `kha-lab-${this.runId}`));
     this.standins.set(cp.name, startStandin(this.paths, this.topo, cp, this.cert));
+  }
+
+  /** Starts the etcd member of an etcd host (`--etcd external`; after a kill: same data dir, rejoins). */
+  startEtcdHost(h: LabHost): void {
+    this.etcd.set(h.name, startExternalEtcd(this.paths, this.topo, h, `kha-lab-${this.runId}`));
   }
 
   /** Starts HAProxy and keepalived on a load balancer. */
@@ -132,13 +145,17 @@ export class Lab {
     return d.log;
   }
 
-  /** The load balancer holding the VIP alone; throws when none or both do. */
-  async activeLb(): Promise<{ active: LabHost; standby: LabHost }> {
+  /**
+   * The load balancer holding the VIP alone and the others (`standby` is the first of them, the
+   * highest VRRP priority: the pair's other LB; colocated, the next control plane in order); throws
+   * when none or several hold it.
+   */
+  async activeLb(): Promise<{ active: LabHost; standby: LabHost; others: LabHost[] }> {
     const name = await soleHolder(this.topo);
     const active = this.topo.lbs.find((l) => l.name === name);
-    const standby = this.topo.lbs.find((l) => l.name !== name);
-    if (!active || !standby) throw new LabError("the VIP is not held by exactly one load balancer");
-    return { active, standby };
+    const others = this.topo.lbs.filter((l) => l.name !== name);
+    if (!active || others.length === 0) throw new LabError("the VIP is not held by exactly one load balancer");
+    return { active, standby: others[0], others };
   }
 
   /** One request from the client namespace; acknowledged writes go to the ledger. */
@@ -150,8 +167,10 @@ export class Lab {
     timeoutMs: number = LOOP.requestTimeoutMs,
     bodyLimit?: number,
   ): Promise<RequestRecord> {
+    // Past the VIP, straight to a control plane's api-server (colocated: apiPort + 1, HAProxy holds apiPort).
+    const to = target === this.vip ? target : `${target}:${this.topo.spec.apiServerPort}`;
     const rec = await this.agent.call(
-      { op: "request", target, method, path, body, timeoutMs, bodyLimit },
+      { op: "request", target: to, method, path, body, timeoutMs, bodyLimit },
       timeoutMs + 5_000,
     );
     if (method === "PUT" && rec.ok && body !== undefined && path.startsWith("/kv/"))

@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import { ClusterSpec } from "../core/config/types";
+import { ClusterSpec, loadBalancerHosts } from "../core/config/types";
 import { INTERFACE_PLACEHOLDER } from "../core/plan/keepalived";
 import { buildPlan } from "../core/plan/steps";
 import { LabError } from "./lib/errors";
@@ -27,11 +27,14 @@ export interface InstalledLbFiles {
   readonly vipInterface: string;
 }
 
-/** The `load-balancer` step of every LB host in the program's plan for `spec`, by host name. */
+/**
+ * The `load-balancer` step of every LB host in the program's plan for `spec` (the pair, or every
+ * control plane when colocated), by host name.
+ */
 export function loadBalancerSteps(spec: ClusterSpec): Map<string, PlanStepOf> {
   const steps = buildPlan(spec).steps.filter((s) => s.phase === "load-balancer");
   const byHost = new Map<string, PlanStepOf>();
-  for (const lb of spec.loadBalancers) {
+  for (const lb of loadBalancerHosts(spec)) {
     const mine = steps.filter((s) => s.host === lb.name);
     if (mine.length !== 1)
       throw new LabError(`the plan has ${mine.length} load-balancer steps for ${lb.name}, the lab expects one`);

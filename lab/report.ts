@@ -25,6 +25,8 @@ export interface LabReport {
   readonly durationMs: number;
   /** Control planes of the run. */
   readonly controlPlanes: number;
+  /** `--lb`: the LB pair, or HAProxy and keepalived on the control planes (absent in reports before it). */
+  readonly loadBalancers?: "pair" | "colocated";
   /** True when every check passed and the run completed. */
   readonly pass: boolean;
   readonly checks: readonly Check[];

@@ -1,5 +1,5 @@
 /**
- * The local HA lab (`sudo npm run lab [-- --control-planes 5]`): builds the cluster's load-balancer pair
+ * The local HA lab (`sudo npm run lab [-- --control-planes 5] [--lb colocated]`): builds the cluster's load-balancer pair
  * and control planes in network namespaces, runs the failure drills, prints a table, writes the
  * JSON report and exits non-zero when a drill misses its bound. See lab/LAB.md.
  */
@@ -12,6 +12,9 @@ import { quorumLoss } from "./drills/quorum";
 import { recovery } from "./drills/recovery";
 import { blackholedControlPlane } from "./drills/cp-blackhole";
 import { haproxyKilled } from "./drills/haproxy-kill";
+import { killVictim } from "./drills/victims";
+import { controlPlaneRemoval } from "./drills/cp-removal";
+import { externalEtcdDrills, LAB_ETCD_HOSTS } from "./etcd-external/run-drills";
 import { finishIdle, openIdle, steadyState, vrrpQuiet } from "./drills/steady-idle";
 import { quorumOf } from "../core/config/types";
 import { Lab } from "./lab";
@@ -29,7 +32,7 @@ const REPO = resolve(__dirname, "..");
 const say = (line: string): void => console.log(line);
 
 /** Drills in order: the quiet ones, LB drills while every control plane is up, then control-plane losses. */
-async function drills(lab: Lab, checks: Check[]): Promise<void> {
+async function drills(lab: Lab, checks: Check[], removalGap = false): Promise<void> {
   const step = async (name: string, run: () => Promise<Check[]>): Promise<void> => {
     const t = nowMs();
     const rows = await run();
@@ -40,10 +43,14 @@ async function drills(lab: Lab, checks: Check[]): Promise<void> {
   const quietSince = nowMs();
   const idle = await openIdle(lab);
   await step("steady state", () => steadyState(lab));
-  await step("control plane black-holed", () =>
-    blackholedControlPlane(lab, idle.first.standin ? [idle.first.standin] : []),
-  );
-  await step("no VRRP change while no LB failed", () => vrrpQuiet(lab, quietSince));
+  let cutOff: string[] = [];
+  await step("control plane black-holed", async () => {
+    const rows = await blackholedControlPlane(lab, idle.first.standin ? [idle.first.standin] : []);
+    cutOff = rows.map((r) => String(r.figures.victim ?? "")).filter((v) => v !== "");
+    return rows;
+  });
+  // Colocated, the black-holed control plane's keepalived saw its link go down (FAULT): not a false failover.
+  await step("no VRRP change while no LB failed", () => vrrpQuiet(lab, quietSince, cutOff));
   await step("idle connection", () => finishIdle(lab, idle));
   await step("graceful LB stop", () => gracefulLbStop(lab));
   await step("HAProxy killed on the active LB", () => haproxyKilled(lab));
@@ -51,7 +58,9 @@ async function drills(lab: Lab, checks: Check[]): Promise<void> {
   const down: LabHost[] = [];
   const tolerated = quorumOf(lab.topo.cps.length).toleratedFailures;
   // The first kill hits the etcd leader (worst case); with 5 members the second hits a follower.
-  for (const [i, victim] of lab.topo.cps.slice(0, tolerated).entries()) {
+  // Colocated, each kill hits the VIP holder (drills/victims.ts).
+  for (let i = 0; i < tolerated; i++) {
+    const victim = await killVictim(lab, down);
     const role = i === 0 ? "leader" : "follower";
     await step(`hard kill of ${victim.name} (etcd ${role})`, () => cpHardKill(lab, victim, down, role));
     down.push(victim);
@@ -63,6 +72,8 @@ async function drills(lab: Lab, checks: Check[]): Promise<void> {
     return r.checks;
   });
   await step("recovery", () => recovery(lab, allDown));
+  // --removal-gap (colocated): two control planes leave, their steps deleted last (drills/cp-removal.ts).
+  if (removalGap) await step("control planes removed", () => controlPlaneRemoval(lab));
 }
 
 async function main(): Promise<number> {
@@ -87,10 +98,20 @@ async function main(): Promise<number> {
     "kube-apiserver is played by lab/apiserver-standin.ts (TLS, /readyz tied to its etcd member, etcd-backed /kv); etcd, HAProxy and keepalived are the real Debian daemons running the rendered configs",
   ];
   try {
-    const { lab, checks: setupChecks, notes: setupNotes } = await setUp(args.controlPlanes, REPO, say);
+    const external = args.etcd === "external";
+    const {
+      lab,
+      checks: setupChecks,
+      notes: setupNotes,
+    } = await setUp(args.controlPlanes, REPO, say, args.lb, external ? LAB_ETCD_HOSTS : 0);
     checks.push(...setupChecks);
     notes.push(...setupNotes);
-    await drills(lab, checks);
+    if (external) {
+      notes.push(
+        `--etcd external: ${LAB_ETCD_HOSTS} etcd hosts (etcdHosts) with kubeadm's TLS layout; the stand-ins reach every endpoint with the api-server's etcd client certificate`,
+      );
+      await externalEtcdDrills(lab, checks, say);
+    } else await drills(lab, checks, args.removalGap);
     await lab.agent.stop();
   } catch (e) {
     if (!(e instanceof LabError)) console.error(e);
@@ -110,6 +131,7 @@ async function main(): Promise<number> {
     startedAt: new Date(performance.timeOrigin).toISOString(),
     durationMs: Math.round(nowMs() - started),
     controlPlanes: args.controlPlanes,
+    loadBalancers: args.lb,
     pass: checks.length > 0 && checks.every((c) => c.pass),
     checks,
     versions: versions(),

@@ -29,6 +29,8 @@ export const NET = {
   lbHostBase: 10,
   cpHostBase: 20,
   clientHost: 50,
+  /** Last octets of the etcd hosts (`--etcd external`): etcdN = 30 + N. */
+  etcdHostBase: 30,
 } as const;
 
 /** Client request loop through the VIP. */

@@ -12,7 +12,10 @@ import { judgeKeepalivedTest, keepalivedTestArgv, KeepalivedTestVerdict } from "
 import { runSync } from "./lib/sh";
 import { nowMs, sleep } from "./lib/time";
 import { createNetwork, inNs } from "./net/netns";
-import { buildTopology, LabHost, LabTopology } from "./net/topology";
+import { LabLbMode } from "./args";
+import { makeExternalEtcdPki } from "./etcd-external/daemons";
+import { buildLabTopology } from "./net/lb-topology";
+import { LabHost, LabTopology } from "./net/topology";
 import { waitForVip } from "./net/vip";
 import { renderedTimers, RenderedTimers } from "./rendered-timers";
 import { Check } from "./report";
@@ -145,14 +148,20 @@ export async function setUp(
   controlPlanes: number,
   repo: string,
   say: (line: string) => void,
+  lb: LabLbMode = "pair",
+  etcdHosts = 0,
 ): Promise<{ lab: Lab; checks: Check[]; notes: string[] }> {
-  const topo = buildTopology(controlPlanes);
+  const topo = buildLabTopology(controlPlanes, lb, {}, etcdHosts);
   rmSync(WORK_DIR, { recursive: true, force: true });
   const paths = { repo, work: WORK_DIR, logs: join(WORK_DIR, "logs") };
   mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
   const runId = randomBytes(4).toString("hex");
 
-  say(`lab ${runId}: ${controlPlanes} control planes, 2 load balancers, VIP ${topo.spec.vip}; work dir ${WORK_DIR}`);
+  const lbs =
+    lb === "pair"
+      ? "2 load balancers"
+      : `HAProxy and keepalived on each (colocated; api-servers on :${topo.spec.apiServerPort})`;
+  say(`lab ${runId}: ${controlPlanes} control planes, ${lbs}, VIP ${topo.spec.vip}; work dir ${WORK_DIR}`);
   createNetwork(topo);
   const cert = makeCert(WORK_DIR, [topo.spec.vip, ...topo.cps.map((c) => c.address)]);
   const lbFiles = installLoadBalancers(topo, paths);
@@ -171,10 +180,15 @@ export async function setUp(
     logFile: join(paths.logs, "client-agent.log"),
   });
   const lab = new Lab(topo, paths, cert, agent, runId, lbFiles.timers, lbFiles.bounds);
+  // --etcd external: the etcd hosts first, with kubeadm's TLS layout (lab/etcd-external).
+  if (topo.etcds.length > 0) makeExternalEtcdPki(paths, topo);
+  for (const h of topo.etcds) lab.startEtcdHost(h);
   for (const cp of topo.cps) lab.startControlPlane(cp);
   await agent.ready(WAIT.readyMs);
   await lab.waitReady(topo.cps, WAIT.readyMs);
-  say(`etcd cluster and ${controlPlanes} api-server stand-ins ready`);
+  say(
+    `etcd cluster${topo.etcds.length > 0 ? ` on ${topo.etcds.length} etcd hosts (TLS)` : ""} and ${controlPlanes} api-server stand-ins ready`,
+  );
 
   const lbStart = nowMs();
   for (const lb of topo.lbs) lab.startLb(lb);

@@ -296,10 +296,12 @@ test("public API: an unassociated Elastic IP (the move script associates it), in
   assert.equal(await pulumi.isSecret(run.cluster.kubeconfig), true);
   assert.equal(await valueOf(run.cluster.controlPlaneEndpoint), "198.51.100.7:6443");
   assert.ok(
-    (await run.options.get("cp1-wait-ssh")?.dependsOn)?.includes("kubeadm-ha-lb-move-vip"),
-    "SSH gates wait for the VIP mover policy",
+    (await run.options.get("cp1-prepare-node")?.dependsOn)?.includes("kubeadm-ha-lb-move-vip"),
+    "SSH gates (a node's preparation opens with its gate) wait for the VIP mover policy",
   );
-  const connection = plain(run.resources.find((r) => r.name === "cp1-wait-ssh")?.inputs.connection) as { host: string };
+  const connection = plain(run.resources.find((r) => r.name === "cp1-prepare-node")?.inputs.connection) as {
+    host: string;
+  };
   assert.match(connection.host, /^203\.0\.113\./, "SSH goes to the public IP");
   assert.ok(!JSON.stringify(run.resources.map((r) => r.inputs.create)).includes(FAKE.tokenSecret));
 });

@@ -14,7 +14,7 @@ import { EvalResult, evaluateSize } from "../bench/evaluate";
 import { BUSIEST_HOST_LIMIT, judgeGoals, SizeRuns } from "../bench/goals";
 import { busiestHost, CommandNode, commandsPerHost, criticalPathCommands, planCommands } from "../bench/graph";
 import { RenderResult } from "../bench/render-size";
-import { ChildOptions, parseChildOutput, RESULT_PREFIX, runChild } from "../bench/spawn";
+import { ChildOptions, loaderArgs, parseChildOutput, RESULT_PREFIX, runChild } from "../bench/spawn";
 import { BenchSize, benchConfig, nodeNames, parseSize, SIZES, sizeLabel } from "../bench/stack";
 import { tempDirs } from "./support/tools";
 
@@ -161,9 +161,10 @@ test("goals: judged on the worst run, missed by how much, not measured when the 
   assert.equal(partial.find((v) => v.goal.startsWith("critical path"))?.met, undefined);
 });
 
-test("a child process measures one size: as the tests run (source maps on), or with them off", () => {
+test("a child process measures one size: as the tests run (source maps on), or with them off, or as pulumi up loads it", () => {
   const off = runChild<EvalResult>("eval", "3+2", { sourceMaps: false, timeoutMs: 120_000 });
   assert.equal(off.sourceMaps, false);
+  assert.equal(off.loader, "tsx");
   // The child can collect garbage at the end: what the program keeps, below the peak.
   assert.ok(
     off.liveHeapMiB !== undefined && off.liveHeapMiB > 0 && off.liveHeapMiB < off.peakRssMiB,
@@ -173,6 +174,16 @@ test("a child process measures one size: as the tests run (source maps on), or w
   const render = runChild<RenderResult>("render", "3+2", { timeoutMs: 120_000 });
   assert.ok(render.files > 0 && render.bytes > render.planBytes && render.planBytes > 0);
   assert.throws(() => runChild("eval", "4+2", { timeoutMs: 120_000 }), /eval 4\+2: exited with 2\nusage:/);
+  // Loaded as Pulumi's language host does: source-map-support, then ts-node with tsconfig.json's settings.
+  const pulumiLoaded = runChild<EvalResult>("eval", "3+2", { loader: "pulumi", timeoutMs: 300_000 });
+  assert.deepEqual(
+    [pulumiLoaded.loader, pulumiLoaded.commands, pulumiLoaded.criticalPath],
+    ["pulumi", off.commands, off.criticalPath],
+  );
+  assert.deepEqual(loaderArgs("tsx"), ["--import", "tsx"]);
+  const args = loaderArgs("pulumi");
+  assert.match(args[1], /source-map-support[/\\]register\.js$/);
+  assert.equal(args[3], "ts-node/register");
 });
 
 test("child output: the result line is found among whatever else the program printed", () => {
@@ -189,7 +200,9 @@ test("CLI: arguments; a run writes the table and the JSON, and exits 1 on a miss
   assert.match(parseBenchArgs(["--bogus"]) as string, /Unknown option '--bogus'/);
   const args = parseBenchArgs(["--runs", "2", "--sizes", "3+2,3+2000"]);
   assert.ok(typeof args === "object");
-  assert.deepEqual([args.runs, args.sizes, args.sourceMaps], [2, ["3+2", "3+2000"], true]);
+  assert.deepEqual([args.runs, args.sizes, args.sourceMaps, args.loader], [2, ["3+2", "3+2000"], true, "pulumi"]);
+  assert.equal((parseBenchArgs(["--loader", "tsx"]) as { loader: string }).loader, "tsx");
+  assert.match(parseBenchArgs(["--loader", "bun"]) as string, /--loader bun: pulumi or tsx/);
   assert.ok(args.out.endsWith(join("bench-results", "bench.json")), args.out);
   assert.equal((parseBenchArgs(["--no-source-maps"]) as { sourceMaps: boolean }).sourceMaps, false);
 

@@ -66,7 +66,7 @@ test("removing a worker from the middle renames nothing: the others keep their n
     "worker2-drain-node",
     "worker2-kubeadm-join",
     "worker2-prepare-node",
-    "worker2-wait-ssh",
+    "worker2-upgrade-node",
   ]);
   assert.deepEqual(
     [...after.inputs.keys()].filter((k) => !before.inputs.has(k)),
@@ -79,9 +79,14 @@ test("removing a worker from the middle renames nothing: the others keep their n
     "only the token's triggers and verify's node list change",
   );
   for (const name of after.deps.keys()) {
+    if (name === "worker3-upgrade-node") continue;
     if (name.startsWith("worker3-") || name.startsWith("worker1-"))
       assert.deepEqual(after.deps.get(name), before.deps.get(name), name);
   }
+  // The upgrade lane closes over the gap: worker3 now waits for worker1 (a wait, not an input: no update).
+  const lane = (deps?: readonly string[]): string[] => (deps ?? []).filter((d) => d.endsWith("-upgrade-node"));
+  assert.deepEqual(lane(before.deps.get("worker3-upgrade-node")), ["worker2-upgrade-node"]);
+  assert.deepEqual(lane(after.deps.get("worker3-upgrade-node")), ["worker1-upgrade-node"]);
 });
 
 test("removing a control plane from the middle keeps every other name; the next one waits for the one before", async () => {
@@ -92,7 +97,7 @@ test("removing a control plane from the middle keeps every other name; the next 
       .concat({ name: "cp6", address: "192.168.1.106" }),
   });
   const gone = [...before.inputs.keys()].filter((k) => !after.inputs.has(k)).sort();
-  const own = ["delete-node", "drain-node", "join-material", "kubeadm-join", "prepare-node", "wait-ssh"];
+  const own = ["delete-node", "drain-node", "join-material", "kubeadm-join", "prepare-node", "upgrade-node"];
   assert.deepEqual(
     gone.filter((n) => !/cert-renewal|etcd-snapshot/.test(n)),
     own.map((p) => `cp3-${p}`),
@@ -101,7 +106,7 @@ test("removing a control plane from the middle keeps every other name; the next 
   for (const name of [
     "worker1-kubeadm-join",
     "worker2-join-material",
-    "cp4-wait-ssh",
+    "cp4-prepare-node",
     "cp5-prepare-node",
     "cp2-kubeadm-join",
   ]) {

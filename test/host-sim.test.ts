@@ -11,6 +11,9 @@ const FAKE: Readonly<Record<SecretName, string>> = {
   caCertHash: `sha256:${"d".repeat(64)}`,
   certificateKey: "c".repeat(64),
   keepalivedAuthPass: "Ab3dEf7h",
+  // Base64 tar bundles (etcdHosts only): not read by the dev stack's steps.
+  etcdCa: "ZXRjZC1jYQ==",
+  etcdClientCerts: "ZXRjZC1jbGllbnQ=",
 };
 const plan = buildPlan(buildSpec(stackConfig("dev")));
 const sims: HostSim[] = [];
@@ -368,6 +371,7 @@ test("host-sim: verify with cni none reports NotReady nodes without failing; che
     hasQuorum: true,
     missingMembers: [],
     unexpectedMembers: [],
+    endpoints: [],
   });
   assert.match(r.stderr, /cni is none: nodes stay NotReady until you install a pod network; not a failure/);
   // With a managed CNI the same NotReady nodes fail the step, after its bounded wait.
@@ -430,6 +434,12 @@ test("host-sim: verify with external etcd asks each endpoint with the api-server
     hasQuorum: true,
     missingMembers: [],
     unexpectedMembers: [],
+    // Each endpoint's own answer (issue 15).
+    endpoints: [
+      { url: "https://10.0.0.20:2379", healthy: true },
+      { url: "https://10.0.0.21:2379", healthy: false },
+      { url: "https://10.0.0.22:2379", healthy: true },
+    ],
   });
   const curls = sim.callsOf("cp1", "curl").filter((c) => c.endsWith("/health"));
   assert.equal(curls.length, 3);

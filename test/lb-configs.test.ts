@@ -29,7 +29,7 @@ import { check, isRoot, missingTool, tempFile } from "./support/tools";
 const example = buildSpec(stackConfig("dev"));
 const keepalivedFor = (spec: ClusterSpec, index: number): string =>
   serialiseKeepalived(
-    keepalivedConfig(spec, { self: spec.loadBalancers[index], peer: spec.loadBalancers[1 - index], index }),
+    keepalivedConfig(spec, { self: spec.loadBalancers[index], peers: [spec.loadBalancers[1 - index]], index }),
   );
 
 test("haproxy.cfg of the example stack matches its golden file", () => {
@@ -222,7 +222,7 @@ test("keepalived -t accepts both LBs' configs, without a warning, in a namespace
   const awsConf = serialiseKeepalived(
     keepalivedConfig(aws, {
       self: aws.loadBalancers[0],
-      peer: aws.loadBalancers[1],
+      peers: [aws.loadBalancers[1]],
       index: 0,
       notifyMaster: NOTIFY_SCRIPT_PATH,
       vipGuard: NOTIFY_SCRIPT_PATH,

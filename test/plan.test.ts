@@ -72,6 +72,7 @@ test("stack steps are named by their phase alone and run on the admin host, the 
     "cni",
     "join-token",
     "verify",
+    "upgrade-apply",
   ]);
   for (const id of stack) assert.equal(get(plan, id).runsOn, "cp1", id);
   const reordered = buildPlan(
@@ -200,7 +201,7 @@ test("no command approaches the 128 KiB limit of one argument, at 3+2000 with 63
   const p = sized(3, 2000, true);
   let largest = 0;
   for (const s of p.steps)
-    for (const text of [s.script, s.deleteScript])
+    for (const text of [s.script, s.updateScript, s.deleteScript])
       if (text) largest = Math.max(largest, Buffer.byteLength(sudoWrap(text, s.id)));
   assert.ok(largest < 32 * 1024, `largest command: ${largest} bytes`);
   assert.equal(get(p, "verify").stdinData?.split("\n").length, 2003 + 1);
@@ -296,7 +297,7 @@ test("secrets reach scripts only on stdin; stdout of the hash and kubeconfig ste
     ["ca-cert-hash", "admin-kubeconfig"],
   );
   for (const s of plan.steps) {
-    for (const text of [s.script, s.deleteScript]) {
+    for (const text of [s.script, s.updateScript, s.deleteScript]) {
       assert.doesNotMatch(
         text ?? "",
         /set -x|--token[= ]|--certificate-key[= ]|--discovery-token-ca-cert-hash|unsafe-skip/,
@@ -319,6 +320,11 @@ test("removing a host from the middle renames nothing and changes only the token
         s.after.filter((a) => a !== "w2-delete-node"),
         s.id,
       );
+      continue;
+    }
+    // The upgrade waits for every node's preparation; w3's upgrade now follows w1's (its lane): waits only, no script.
+    if (s.id === "upgrade-apply" || s.id === "w3-upgrade-node") {
+      assert.deepEqual({ ...after.get(s.id), after: [] }, { ...s, after: [] }, `${s.id} changed beyond its waits`);
       continue;
     }
     assert.deepEqual(after.get(s.id), s, `${s.id} changed`);
@@ -360,6 +366,7 @@ test("every rendered script, for 1/3/5 control planes, 0/2/50 workers, cni none,
     for (const s of p.steps) {
       const texts = [
         ["create", s.script],
+        ["update", s.updateScript],
         ["delete", s.deleteScript],
         ["wrapped", s.script && sudoWrap(s.script, s.id)],
         ...s.files.filter((f) => f.path.endsWith(".sh")).map((f) => ["file", f.content] as const),

@@ -68,18 +68,23 @@ test("URNs are pinned: each step sits under the component of its host's role, ve
   };
   under("LoadBalancer", byHost(["lb1", "lb2"], ["wait-ssh", "load-balancer"]));
   // Stack steps carry no host in their name: a new admin host changes no URN.
-  under("ControlPlane", ["wait-vip", "kubeadm-init", "ca-cert-hash", "admin-kubeconfig", "cni", "join-token"]);
+  under("ControlPlane", [
+    "wait-vip",
+    "kubeadm-init",
+    "ca-cert-hash",
+    "admin-kubeconfig",
+    "cni",
+    "join-token",
+    "upgrade-apply",
+  ]);
+  // Each node's upgrade step sits with its role's other steps (the admin host's is upgrade-apply).
+  under("ControlPlane", ["cp2-upgrade-node", "cp3-upgrade-node"]);
+  under("Workers", ["worker1-upgrade-node", "worker2-upgrade-node"]);
   under(
     "ControlPlane",
-    byHost(
-      ["cp1", "cp2", "cp3"],
-      ["wait-ssh", "prepare-node", "join-material", "kubeadm-join", "drain-node", "delete-node"],
-    ),
+    byHost(["cp1", "cp2", "cp3"], ["prepare-node", "join-material", "kubeadm-join", "drain-node", "delete-node"]),
   );
-  under(
-    "Workers",
-    byHost(["worker1", "worker2"], ["wait-ssh", "prepare-node", "kubeadm-join", "drain-node", "delete-node"]),
-  );
+  under("Workers", byHost(["worker1", "worker2"], ["prepare-node", "kubeadm-join", "drain-node", "delete-node"]));
   under("Cluster", ["verify"]);
   // Day-two steps (another part of the plan) sit under the control planes too.
   under(
@@ -137,14 +142,21 @@ test("resource options: gates dial forever within a timeout, joins delete before
   const commands = commandsOf(run);
   const dialLimit = (name: string): unknown =>
     (plain(commands.get(name)?.inputs.connection) as { dialErrorLimit?: number }).dialErrorLimit;
-  assert.equal(dialLimit("cp2-wait-ssh"), -1);
-  assert.deepEqual(run.options.get("cp2-wait-ssh")?.customTimeouts, { create: "20m" });
+  // A load balancer's gate is a step of its own; a node's preparation opens with the gate.
+  assert.equal(dialLimit("lb1-wait-ssh"), -1);
+  assert.deepEqual(run.options.get("lb1-wait-ssh")?.customTimeouts, { create: "20m" });
+  assert.equal(dialLimit("cp2-prepare-node"), -1);
+  assert.deepEqual(run.options.get("cp2-prepare-node")?.customTimeouts, {
+    create: "50m",
+    update: "30m",
+    delete: "15m",
+  });
   for (const name of ["cp1-kubeadm-join", "cp2-kubeadm-join", "worker1-kubeadm-join"]) {
     assert.equal(run.options.get(name)?.deleteBeforeReplace, true, name);
     assert.ok(commands.get(name)?.inputs.triggers, `${name} has triggers`);
     assert.equal(dialLimit(name), 4, name);
   }
-  assert.equal(dialLimit("cp2-prepare-node"), 10, "other steps keep pulumi-command's default");
+  assert.equal(dialLimit("cp2-join-material"), 10, "other steps keep pulumi-command's default");
   const init = commands.get("kubeadm-init");
   assert.equal(run.options.get("kubeadm-init")?.protect, true);
   assert.deepEqual(run.options.get("kubeadm-init")?.ignoreChanges, ["triggers"]);
@@ -301,7 +313,7 @@ test("minimal diffs: adding a worker adds its resources and changes no existing 
     "worker3-drain-node",
     "worker3-kubeadm-join",
     "worker3-prepare-node",
-    "worker3-wait-ssh",
+    "worker3-upgrade-node",
   ]);
 });
 

@@ -19,7 +19,7 @@ test("out dir: a re-render replaces the renderer's files, stale ones included", 
   const out = join(tempDir(), "out");
   const big = renderPlan("dev", buildSpec(exampleWith({ workers: hosts("worker", 4, "192.168.1", 111) })));
   replaceTree(out, big);
-  assert.ok(existsSync(join(out, "worker4", "01-wait-ssh.sh")));
+  assert.ok(existsSync(join(out, "worker4", "02-prepare-node.sh")));
   replaceTree(out, dev);
   assert.equal(existsSync(join(out, "worker4")), false, "a removed host's folder goes");
   const written = readTree(out);

@@ -70,8 +70,11 @@ test("every host has a folder whose first script is its SSH gate, and every step
   const plan = buildPlan(spec);
   for (const h of allHosts(spec)) {
     const first = [...tree.keys()].filter((p) => p.startsWith(`${h.name}/`) && /^[^/]+\/\d+-/.test(p))[0];
-    assert.equal(first, `${h.name}/01-wait-ssh.sh`, h.name);
-    assert.equal(tree.get(first), plan.steps.find((s) => s.id === `${h.name}-wait-ssh`)?.script);
+    // A load balancer's gate is a step of its own; a node's preparation opens with the same gate.
+    const phase = h.role === "loadBalancer" ? "wait-ssh" : "prepare-node";
+    assert.equal(first, `${h.name}/${phase === "wait-ssh" ? "01" : "02"}-${phase}.sh`, h.name);
+    assert.equal(tree.get(first), plan.steps.find((s) => s.id === `${h.name}-${phase}`)?.script);
+    assert.match(tree.get(first) ?? "", /^wait_for_first_boot$/m, h.name);
   }
   // A stack step sits with the admin host it runs on; kubeadm init has no delete script (the init node's join resets it).
   assert.equal(tree.get("cp1/06-kubeadm-init.sh"), plan.steps.find((s) => s.id === "kubeadm-init")?.script);
@@ -89,8 +92,11 @@ test("every host has a folder whose first script is its SSH gate, and every step
     tree.has("lb1/files/etc/haproxy/haproxy.cfg") &&
       tree.has("worker2/files/etc/kubernetes/kubeadm-ha/kubeadm-join.yaml"),
   );
-  const scripts = [...tree.keys()].filter((p) => /\/\d+-[^/]+\.sh$/.test(p) && !p.endsWith(".delete.sh"));
+  const scripts = [...tree.keys()].filter((p) => /\/\d+-[^/]+\.sh$/.test(p) && !/\.(delete|update)\.sh$/.test(p));
   assert.equal(scripts.length, plan.steps.filter((s) => s.script !== undefined).length);
+  // Upgrade steps run nothing on create: only their update script is there.
+  assert.ok(tree.has("cp1/18-upgrade-apply.update.sh") && !tree.has("cp1/18-upgrade-apply.sh"));
+  assert.ok(tree.has("cp2/19-upgrade-node.update.sh") && tree.has("worker1/19-upgrade-node.update.sh"));
 });
 
 test("no secret is in the tree: placeholders stay, nothing shaped like a token, key or hash", () => {
@@ -198,10 +204,10 @@ test("adding a worker changes only PLAN.md and adds its folder and its removal s
   assert.deepEqual(diff.added, [
     "cp1/16-drain-node-for-worker3.delete.sh",
     "cp1/17-delete-node-for-worker3.delete.sh",
-    "worker3/01-wait-ssh.sh",
     "worker3/02-prepare-node.sh",
     "worker3/12-kubeadm-join.delete.sh",
     "worker3/12-kubeadm-join.sh",
+    "worker3/19-upgrade-node.update.sh",
     "worker3/files/etc/kubernetes/kubeadm-ha/kubeadm-join.yaml",
   ]);
 });
@@ -218,19 +224,16 @@ test("a VRRP setting changes only the load balancers' scripts and configs (and P
   ]);
 });
 
-test("changing the Kubernetes version changes node prep, kubeadm configs and PLAN.md, not the LBs", () => {
+test("changing the Kubernetes version changes node prep, the upgrade scripts and PLAN.md: no kubeadm config, init or join", () => {
   const diff = diffTrees(tree, renderPlan("dev", buildSpec(exampleWith({ kubernetesVersion: "1.33.1" }))));
   assert.deepEqual(diff.added, []);
   assert.deepEqual(diff.removed, []);
-  assert.ok(!diff.changed.some((p) => p.startsWith("lb")), diff.changed.join(", "));
-  for (const p of [
-    PLAN_FILE,
-    "cp2/02-prepare-node.sh",
-    "cp1/06-kubeadm-init.sh",
-    "cp1/files/etc/kubernetes/kubeadm-ha/kubeadm-init.yaml",
-  ]) {
+  assert.deepEqual(
+    diff.changed.filter((p) => !/\/02-prepare-node\.sh$|\/\d+-upgrade-(apply|node)\.update\.sh$/.test(p)),
+    [PLAN_FILE],
+  );
+  for (const p of ["cp2/02-prepare-node.sh", "cp1/18-upgrade-apply.update.sh", "worker1/19-upgrade-node.update.sh"])
     assert.ok(diff.changed.includes(p), p);
-  }
 });
 
 /** An EC2 stack's config, as a parsed stack file gives it. */
@@ -250,7 +253,7 @@ test("an EC2 stack renders too: values known after creation are explained placeh
   assert.ok(![...nlb.keys()].some((p) => p.startsWith("lb")), "no LB hosts behind an NLB");
   assert.match(nlb.get(PLAN_FILE) ?? "", /- `@CONTROL_PLANE_HOST@`: DNS name of the Network Load Balancer/);
   const pair = renderPlan("aws", buildSpec(awsStack("keepalived")));
-  assert.ok(pair.has("lb1/01-wait-ssh.sh") && pair.has("cp1/01-wait-ssh.sh"));
+  assert.ok(pair.has("lb1/01-wait-ssh.sh") && pair.has("cp1/02-prepare-node.sh"));
   assert.match(pair.get(PLAN_FILE) ?? "", /- `@PUBLIC_API_ADDRESS@`: Elastic IP/);
   assert.match(pair.get(PLAN_FILE) ?? "", /\| cp1 \| controlPlane \| the instance's public IP \|/);
 });
@@ -355,8 +358,8 @@ test("estimates: every phase has a duration and the assumption behind it", () =>
 test("estimates: the critical path is the chain with the most seconds, not the most steps; delete-only steps cost 0", () => {
   const plan = {
     steps: [
-      estimateStep("cp1-wait-ssh", "cp1", "wait-ssh", []),
-      estimateStep("cp1-prepare-node", "cp1", "prepare-node", ["cp1-wait-ssh"]),
+      // A node's preparation opens with its SSH gate; a load balancer's gate is a step of its own.
+      estimateStep("cp1-prepare-node", "cp1", "prepare-node", []),
       estimateStep("lb1-wait-ssh", "lb1", "wait-ssh", []),
       estimateStep("lb1-load-balancer", "lb1", "load-balancer", ["lb1-wait-ssh"]),
       estimateStep("cp1-wait-vip", "cp1", "wait-vip", ["lb1-load-balancer"]),
@@ -366,7 +369,7 @@ test("estimates: the critical path is the chain with the most seconds, not the m
       estimateStep("cp1-verify", "cp1", "verify", ["cp1-ca-cert-hash", "worker1-drain-node"]),
     ],
   };
-  // By step count the load-balancer chain is the longer one (5 steps against 4), by time it is not.
+  // By step count the load-balancer chain is the longer one (5 steps against 3), by time it is not.
   assert.deepEqual(scheduleOf(plan).criticalPath, [
     "lb1-wait-ssh",
     "lb1-load-balancer",
@@ -375,13 +378,13 @@ test("estimates: the critical path is the chain with the most seconds, not the m
     "cp1-verify",
   ]);
   const estimate = estimateBringUp(plan, spec);
-  assert.deepEqual(estimate.criticalPath, ["cp1-wait-ssh", "cp1-prepare-node", "cp1-verify"]);
+  assert.deepEqual(estimate.criticalPath, ["cp1-prepare-node", "cp1-verify"]);
   assert.equal(estimate.totalSeconds, 10 + 180 + 60);
   assert.deepEqual(
     estimate.phases.map((p) => [p.phase, p.steps, p.onCriticalPath, p.criticalSeconds]),
     [
-      ["wait-ssh", 2, 1, 10],
-      ["prepare-node", 1, 1, 180],
+      ["prepare-node", 1, 1, 190],
+      ["wait-ssh", 1, 0, 0],
       ["load-balancer", 1, 0, 0],
       ["wait-vip", 1, 0, 0],
       ["ca-cert-hash", 1, 0, 0],
@@ -457,7 +460,7 @@ test("estimates: with `--parallel P`, steps wait for a free slot; unbounded, the
   };
   assert.deepEqual(
     [1, 2, 3, 4, 1000].map((p) => estimateWithParallel(plan, spec, p)),
-    [4 * 180 + 60, 2 * 180 + 60, 2 * 180 + 60, 180 + 60, 180 + 60],
+    [4 * 190 + 60, 2 * 190 + 60, 2 * 190 + 60, 190 + 60, 190 + 60],
   );
   assert.equal(estimateWithParallel(plan, spec, 1000), estimateBringUp(plan, spec).totalSeconds);
   // The dev stack's PLAN.md shows the same figures.

@@ -1,7 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { serialiseInitConfig, serialiseJoinConfig } from "../core/plan/kubeadm";
+import { KUBERNETES_VERSION_PLACEHOLDER, serialiseInitConfig, serialiseJoinConfig } from "../core/plan/kubeadm";
 import { SECRETS } from "../core/plan/placeholders";
 import { declaredStdin, fillTemplate, stepScript } from "../core/plan/template";
 import { buildSpec } from "../core/config/build-spec";
@@ -10,8 +12,24 @@ import { exampleWith, stackConfig } from "./support/stack";
 
 const example = buildSpec(stackConfig("dev"));
 
-test("kubeadm init config: v1beta4 golden, endpoint, advertise address, subnets, placeholders for secrets", () => {
-  const yaml = serialiseInitConfig(example);
+/** What lib/kubeadm-config.sh makes of a rendered config on a host whose kubeadm reports `version`. */
+function onHost(rendered: string, version: string): string {
+  const lib = join(__dirname, "..", "core", "scripts", "lib", "kubeadm-config.sh");
+  const r = spawnSync(
+    "bash",
+    ["-c", `set -euo pipefail; kubeadm() { echo "${version}"; }; source "${lib}"; kubeadm_config "$1"`, "x", rendered],
+    { encoding: "utf8" },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+test("kubeadm init config: v1beta4 golden on the host, endpoint, advertise address, subnets, placeholders for secrets", () => {
+  const rendered = serialiseInitConfig(example);
+  // The version is the host's kubeadm's: a kubernetesVersion change leaves the init script as it is.
+  assert.match(rendered, new RegExp(`kubernetesVersion: "${KUBERNETES_VERSION_PLACEHOLDER}"`));
+  assert.equal(rendered, serialiseInitConfig(buildSpec(exampleWith({ kubernetesVersion: "1.33.1" }))));
+  const yaml = onHost(rendered, "v1.32.3");
   assertGolden("kubeadm-init-v1beta4.yaml", yaml);
   const docs = parseAllDocuments(yaml).map((d) => d.toJS() as Record<string, unknown>);
   assert.deepEqual(
@@ -28,16 +46,18 @@ test("kubeadm init config: v1beta4 golden, endpoint, advertise address, subnets,
   assert.equal((init["localAPIEndpoint"] as { advertiseAddress: string }).advertiseAddress, "192.168.1.101");
 });
 
-test("kubeadm init config for 1.30 uses v1beta3 with map-style extra args", () => {
-  const yaml = serialiseInitConfig(buildSpec(exampleWith({ kubernetesVersion: "1.30.9" })));
+test("kubeadm init config on a host with kubeadm 1.30: v1beta3 with map-style extra args (the same rendered config)", () => {
+  const rendered = serialiseInitConfig(buildSpec(exampleWith({ kubernetesVersion: "1.30.9" })));
+  assert.equal(rendered, serialiseInitConfig(example));
+  const yaml = onHost(rendered, "v1.30.9");
   assertGolden("kubeadm-init-v1beta3.yaml", yaml);
   assert.match(yaml, /apiVersion: kubeadm.k8s.io\/v1beta3/);
   assert.match(yaml, /kubeletExtraArgs:\n\s+node-ip: 192.168.1.101/);
 });
 
 test("kubeadm join configs: control plane carries certificateKey and its own advertise address, worker does not", () => {
-  const cp2 = serialiseJoinConfig(example, example.controlPlanes[1]);
-  const w1 = serialiseJoinConfig(example, example.workers[0]);
+  const cp2 = onHost(serialiseJoinConfig(example, example.controlPlanes[1]), "v1.32.3");
+  const w1 = onHost(serialiseJoinConfig(example, example.workers[0]), "v1.32.3");
   assertGolden("kubeadm-join-cp2.yaml", cp2);
   assertGolden("kubeadm-join-worker1.yaml", w1);
   assert.match(cp2, /advertiseAddress: 192.168.1.102/);

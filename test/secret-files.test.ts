@@ -20,6 +20,9 @@ const FAKE: Readonly<Record<SecretName, string>> = {
   caCertHash: HASH,
   certificateKey: "c".repeat(64),
   keepalivedAuthPass: "Ab3dEf7h",
+  // Base64 tar bundles (etcdHosts only): not read by the dev stack's steps.
+  etcdCa: "ZXRjZC1jYQ==",
+  etcdClientCerts: "ZXRjZC1jbGllbnQ=",
 };
 /** The stdin a step gets, in the order its plan entry (checked against the script) gives. */
 const stdinOf = (id: string): string =>

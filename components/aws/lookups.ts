@@ -143,6 +143,7 @@ function candidateAddresses(config: Readonly<Record<string, unknown>>, subnets: 
       loadBalancerMode: raw(config, "loadBalancerMode") === "nlb" ? "nlb" : "keepalived",
       controlPlaneCount: Math.min(count("controlPlaneCount", 3), 99),
       workerCount: Math.min(count("workerCount", 2), 100),
+      etcdCount: Math.max(0, Math.min(count("etcdCount", 0), 7)),
       interface: "auto",
       vip,
     });

@@ -25,7 +25,12 @@ export interface AwsSpec {
   /** AMI override; undefined means the newest Ubuntu 22.04 LTS of {@link AwsSpec.architecture}. */
   readonly ami?: string;
   /** Instance type per role. */
-  readonly instanceTypes: { readonly loadBalancer: string; readonly controlPlane: string; readonly worker: string };
+  readonly instanceTypes: {
+    readonly loadBalancer: string;
+    readonly controlPlane: string;
+    readonly worker: string;
+    readonly etcd: string;
+  };
   /** CPU architecture of every instance type (one AMI serves them all). */
   readonly architecture: Architecture;
   /** gp3 root volume size. */

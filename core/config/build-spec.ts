@@ -9,7 +9,8 @@ import { AwsContext, validateAws } from "./validate-aws";
 import { validateCni, validatePlatform } from "./validate-choices";
 import { boundCounts } from "./validate-counts";
 import { etcdSnapshotSpec, validateDay2 } from "./validate-day2";
-import { validateEtcd } from "./validate-etcd";
+import { etcdSpec, validateEtcd } from "./validate-etcd";
+import { apiServerPortOf, validateBareMetalMode } from "./validate-lb-mode";
 import { validateHostClashes } from "./validate-host-clashes";
 import { HostLists, validateBareMetalCounts, validateHosts } from "./validate-hosts";
 import { validateNetworks, validatePodCapacity } from "./validate-networks";
@@ -99,7 +100,8 @@ function checkSemantics(c: RawConfig, context: AwsContext): { spec?: ClusterSpec
     ? placeAwsHosts(c, context, configuredVip, report, warn)
     : placeBareMetalHosts(c, configuredVip, report, warn);
   validateHostClashes(placed.hosts, placed.vip, nets, report, isAws ? "aws" : "baremetal");
-  if (!isAws) validateVipOnLbNetwork(c, placed.vip, placed.hosts.loadBalancers, report);
+  if (!isAws) validateBareMetalMode(c, report, warn);
+  if (!isAws) validateVipOnLbNetwork(c, placed.vip, placed.hosts, report);
   validateVipOutsideNetworks(placed.vip, nets, report);
   validatePodCapacity(c, nets.pod, placed.hosts.controlPlanes.length + placed.hosts.workers.length, report);
   validateEtcd(c, report, warn);
@@ -119,12 +121,17 @@ function placeBareMetalHosts(c: RawConfig, vip: Vip, report: Report, warn: Warn)
 /** aws: the checked settings, then the pure layout; no hosts while a setting is invalid. */
 function placeAwsHosts(c: RawConfig, context: AwsContext, vip: Vip, report: Report, warn: Warn): Placement {
   const valid = validateAws(c, context, report, warn);
-  if (!valid) return { hosts: { loadBalancers: [], controlPlanes: [], workers: [] }, vip };
+  if (!valid) return { hosts: { loadBalancers: [], controlPlanes: [], workers: [], etcdHosts: [] }, vip };
   const layout = awsLayout(valid.layout);
   // subnetOf goes right after subnets, where the spec has always had it.
   const { region, clusterName, vpc, subnets, ...rest } = valid.settings;
   return {
-    hosts: { loadBalancers: layout.loadBalancers, controlPlanes: layout.controlPlanes, workers: layout.workers },
+    hosts: {
+      loadBalancers: layout.loadBalancers,
+      controlPlanes: layout.controlPlanes,
+      workers: layout.workers,
+      etcdHosts: layout.etcdHosts,
+    },
     vip: { address: layout.vip, prefixLength: layout.vipPrefixLength },
     aws: { region, clusterName, vpc, subnets, subnetOf: layout.subnetOf, ...rest },
   };
@@ -141,6 +148,8 @@ function assembleSpec(c: RawConfig, minor: number, placed: Placement, warnings: 
     podNetworkCidr: c.podNetworkCidr,
     serviceCidr: c.serviceCidr,
     apiPort: c.apiPort,
+    apiServerPort: apiServerPortOf(c.apiPort, c.loadBalancerMode),
+    loadBalancerMode: placed.aws?.loadBalancerMode ?? (c.loadBalancerMode as ClusterSpec["loadBalancerMode"]),
     cni: c.cni as ClusterSpec["cni"],
     ssh: {
       user: c.sshUser,
@@ -161,11 +170,10 @@ function assembleSpec(c: RawConfig, minor: number, placed: Placement, warnings: 
     loadBalancers: placed.hosts.loadBalancers,
     controlPlanes: placed.hosts.controlPlanes,
     workers: placed.hosts.workers,
-    etcd:
-      c.externalEtcdEndpoints.length > 0
-        ? { mode: "external", endpoints: c.externalEtcdEndpoints }
-        : { mode: "stacked" },
+    etcdHosts: placed.hosts.etcdHosts,
+    etcd: etcdSpec(c.externalEtcdEndpoints, placed.hosts.etcdHosts),
     etcdSnapshots: etcdSnapshotSpec(c),
+    upgradeMaxUnavailable: c.upgradeMaxUnavailable,
     warnings,
   };
 }

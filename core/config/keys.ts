@@ -34,6 +34,8 @@ export const DEFAULT_INSTANCE_TYPES = {
   loadBalancer: "t3.small",
   controlPlane: "t3.medium",
   worker: "t3.medium",
+  // etcd's own guide sizes a small cluster's member at 2 vCPU; its memory holds the whole keyspace.
+  etcd: "t3.medium",
 } as const;
 
 // Literal types kept (`as const`) so the zod schema can be checked against these names at compile time.
@@ -143,7 +145,7 @@ const KEY_TABLE = [
     kind: "string",
     default: "keepalived",
     description:
-      "aws: `keepalived` (HAProxy pair with a floating VIP, one AZ) or `nlb` (Network Load Balancer across AZs).",
+      "`keepalived`: the HAProxy + keepalived pair (`loadBalancers`) with a floating VIP; `colocated` (bare metal): HAProxy and keepalived on the control planes, no `loadBalancers`; `nlb` (aws): a Network Load Balancer across AZs.",
   },
   {
     name: "vpcCidr",
@@ -179,7 +181,7 @@ const KEY_TABLE = [
     kind: "object",
     default: DEFAULT_INSTANCE_TYPES,
     description:
-      "aws: instance type per role `{loadBalancer, controlPlane, worker}`; control planes need 2 vCPU / 2 GiB.",
+      "aws: instance type per role `{loadBalancer, controlPlane, worker, etcd}`; control planes need 2 vCPU / 2 GiB.",
   },
   { name: "controlPlaneCount", kind: "integer", default: 3, description: "aws: number of control planes (odd)." },
   { name: "workerCount", kind: "integer", default: 2, description: "aws: number of workers." },
@@ -224,6 +226,19 @@ const KEY_TABLE = [
     description: "External etcd client URLs (`https://host:2379`); empty means stacked etcd on the control planes.",
   },
   {
+    name: "etcdHosts",
+    kind: "array",
+    items: "host",
+    description:
+      "Dedicated etcd hosts the program builds (3, 5 or 7; same shape as loadBalancers); empty or unset means stacked etcd. Not with externalEtcdEndpoints.",
+  },
+  {
+    name: "etcdCount",
+    kind: "integer",
+    description:
+      "aws: dedicated etcd instances the program creates (3, 5 or 7, spread over the AZs); unset or 0 means stacked etcd on the control planes. Not with externalEtcdEndpoints.",
+  },
+  {
     name: "etcdSnapshotInterval",
     kind: "string",
     default: "6h",
@@ -242,6 +257,13 @@ const KEY_TABLE = [
     kind: "string",
     description:
       "aws: S3 bucket (`name` or `name/prefix`) every verified snapshot is copied to; the control planes may only put objects under that prefix.",
+  },
+  {
+    name: "upgradeMaxUnavailable",
+    kind: "integer",
+    default: 1,
+    description:
+      "Workers upgraded (drained) at the same time when kubernetesVersion is raised (1-100); control planes always go one at a time.",
   },
 ] as const satisfies readonly ConfigKey[];
 

@@ -20,7 +20,7 @@ export const bastionSchema = z.strictObject({
 
 /** Instance type overrides per role (`instanceTypes`, aws). */
 export const instanceTypesSchema = z
-  .strictObject({ loadBalancer: z.string(), controlPlane: z.string(), worker: z.string() })
+  .strictObject({ loadBalancer: z.string(), controlPlane: z.string(), worker: z.string(), etcd: z.string() })
   .partial();
 
 /** The fields a host entry may have, in schema order. */
@@ -61,6 +61,8 @@ const VALUE_TYPES = {
   controlPlanes: z.array(hostSchema),
   workers: z.array(hostSchema),
   externalEtcdEndpoints: z.array(z.string()),
+  etcdHosts: z.array(hostSchema),
+  etcdCount: z.number().int(),
   clusterName: z.string(),
   loadBalancerMode: z.string(),
   vpcCidr: z.string(),
@@ -80,6 +82,7 @@ const VALUE_TYPES = {
   etcdSnapshotInterval: z.string(),
   etcdSnapshotRetention: z.number().int(),
   etcdSnapshotBucket: z.string(),
+  upgradeMaxUnavailable: z.number().int(),
 } satisfies Record<ConfigKeyName, z.ZodType>;
 
 type ValueTypes = typeof VALUE_TYPES;

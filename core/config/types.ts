@@ -1,7 +1,10 @@
 import { AwsSpec } from "./aws";
 
-/** Role of a host in the cluster. */
-export type Role = "loadBalancer" | "controlPlane" | "worker";
+/** Role of a host in the cluster (`etcd`: a dedicated etcd member from `etcdHosts`, never a Kubernetes node). */
+export type Role = "loadBalancer" | "controlPlane" | "worker" | "etcd";
+
+/** `keepalived`: the LB pair; `colocated`: HAProxy and keepalived on every control plane; `nlb`: an AWS NLB. */
+export type LoadBalancerMode = "keepalived" | "colocated" | "nlb";
 
 /** A host after validation, with every default filled in. */
 export interface HostSpec {
@@ -29,7 +32,10 @@ export interface SshSpec {
   readonly bastion?: { readonly host: string; readonly user: string; readonly port: number; readonly hostKey?: string };
 }
 
-/** Where etcd runs. */
+/**
+ * Where etcd runs: stacked on the control planes, or external at `endpoints` (a user-built etcd from
+ * `externalEtcdEndpoints`, or the program's own `etcdHosts`, whose endpoints are `https://<privateAddress>:2379`).
+ */
 export type EtcdSpec =
   { readonly mode: "stacked" } | { readonly mode: "external"; readonly endpoints: readonly string[] };
 
@@ -59,8 +65,15 @@ export interface ClusterSpec {
   readonly podNetworkCidr: string;
   /** Service network CIDR. */
   readonly serviceCidr: string;
-  /** api-server and VIP port. */
+  /** Port of the VIP frontend (HAProxy) and of `controlPlaneEndpoint`. */
   readonly apiPort: number;
+  /**
+   * Port each api-server binds (kubeadm `localAPIEndpoint.bindPort`): `apiPort`, or with
+   * `loadBalancerMode: colocated` `apiPort + 1`, since HAProxy holds `apiPort` on the same host.
+   */
+  readonly apiServerPort: number;
+  /** Where HAProxy and keepalived run: the `loadBalancers` pair, the control planes (`colocated`), or an AWS NLB. */
+  readonly loadBalancerMode: LoadBalancerMode;
   /** Pod network add-on. */
   readonly cni: "flannel" | "calico" | "none";
   /** SSH settings. */
@@ -81,10 +94,14 @@ export interface ClusterSpec {
   readonly controlPlanes: readonly HostSpec[];
   /** Workers. */
   readonly workers: readonly HostSpec[];
+  /** Dedicated etcd hosts the program builds (`etcdHosts`); empty with stacked or user-managed etcd. */
+  readonly etcdHosts: readonly HostSpec[];
   /** Stacked or external etcd. */
   readonly etcd: EtcdSpec;
-  /** etcd snapshot schedule (used with stacked etcd only). */
+  /** etcd snapshot schedule (stacked etcd: on the control planes; `etcdHosts`: on the etcd hosts). */
   readonly etcdSnapshots: EtcdSnapshotSpec;
+  /** Workers upgraded at the same time when `kubernetesVersion` is raised (`upgradeMaxUnavailable`, 1-100). */
+  readonly upgradeMaxUnavailable: number;
   /** Things that are allowed but not HA; shown by `pulumi up` as warnings. */
   readonly warnings: readonly string[];
 }
@@ -105,9 +122,18 @@ export function quorumOf(members: number): QuorumFigures {
   return { members, quorum, toleratedFailures: members - quorum };
 }
 
-/** Every host of the stack, in one order everywhere: load balancers, control planes, workers. */
-export function allHosts(spec: Pick<ClusterSpec, "loadBalancers" | "controlPlanes" | "workers">): HostSpec[] {
-  return [...spec.loadBalancers, ...spec.controlPlanes, ...spec.workers];
+/** Every host of the stack, in one order everywhere: load balancers, control planes, workers, etcd hosts. */
+export function allHosts(
+  spec: Pick<ClusterSpec, "loadBalancers" | "controlPlanes" | "workers"> & { readonly etcdHosts?: readonly HostSpec[] },
+): HostSpec[] {
+  return [...spec.loadBalancers, ...spec.controlPlanes, ...spec.workers, ...(spec.etcdHosts ?? [])];
+}
+
+/** The hosts that run HAProxy and keepalived: the LB pair, or every control plane in `colocated` mode (none behind an NLB). */
+export function loadBalancerHosts(
+  spec: Pick<ClusterSpec, "loadBalancerMode" | "loadBalancers" | "controlPlanes">,
+): readonly HostSpec[] {
+  return spec.loadBalancerMode === "colocated" ? spec.controlPlanes : spec.loadBalancers;
 }
 
 /** Number of etcd members: one per control plane (stacked) or the external endpoints. */

@@ -86,8 +86,8 @@ const TOO_SMALL_FOR_CONTROL_PLANE = /^[a-z]+\d+[a-z]*\.(?:nano|micro|small)$/;
  * for all roles (one AMI serves every instance). Returns that architecture when all are valid.
  */
 export function checkInstanceTypes(
-  types: Readonly<Record<"loadBalancer" | "controlPlane" | "worker", string>>,
-  roles: readonly ("loadBalancer" | "controlPlane" | "worker")[],
+  types: Readonly<Record<"loadBalancer" | "controlPlane" | "worker" | "etcd", string>>,
+  roles: readonly ("loadBalancer" | "controlPlane" | "worker" | "etcd")[],
   report: Report,
 ): Architecture | undefined {
   const archOf = new Map<string, Architecture>();

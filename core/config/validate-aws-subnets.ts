@@ -9,6 +9,7 @@ import { AwsLayout, MIN_SUBNET_PREFIX } from "../plan/aws-layout";
 import { AddressInUse, AwsSubnet, ExistingSubnet, RunningHost } from "./aws";
 import { show } from "./problems";
 import { Report } from "./report";
+import { allHosts } from "./types";
 
 /** What the subnet checks need of the config. */
 export interface ExistingSubnetInput {
@@ -71,7 +72,7 @@ export function checkAddressesInUse(
   if (!inUse || inUse.length === 0) return;
   const held = new Map(inUse.map((a) => [a.address, a.by]));
   const fixed: [string, string, number][] = [
-    ...[...layout.loadBalancers, ...layout.controlPlanes, ...layout.workers].map((h): [string, string, number] => [
+    ...allHosts(layout).map((h): [string, string, number] => [
       h.privateAddress,
       h.name,
       layout.subnetOf[h.name],
@@ -84,7 +85,7 @@ export function checkAddressesInUse(
       report(
         ["subnetIds", subnet],
         `${address} (${what}) is already held by ${by}; the cluster uses fixed addresses in its subnets ` +
-          `(.10/.11 load balancers, .20+ control planes, .128+ workers, .100 the VIP): free them or use other subnets`,
+          `(.10/.11 load balancers, .20+ control planes, .40+ etcd hosts, .128+ workers, .100 the VIP): free them or use other subnets`,
       );
     }
   }
@@ -125,7 +126,7 @@ export function checkRunningHostsStay(
   report: Report,
 ): void {
   const placed = new Map(
-    [...layout.loadBalancers, ...layout.controlPlanes, ...layout.workers].map((h) => [h.name, h.privateAddress]),
+    allHosts(layout).map((h) => [h.name, h.privateAddress]),
   );
   const moved = (running ?? []).filter((r) => placed.has(r.name) && placed.get(r.name) !== r.privateAddress);
   if (moved.length === 0) return;

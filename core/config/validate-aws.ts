@@ -9,6 +9,8 @@ import { isIpv4, parseIpv4Cidr, subnetAt } from "../lib/net";
 import { awsLayout, AwsLayoutInput, MIN_SUBNET_PREFIX } from "../plan/aws-layout";
 import { Architecture, AwsFacts, AwsSpec, AwsSubnet } from "./aws";
 import { DEFAULT_INSTANCE_TYPES } from "./keys";
+import { quorumOf } from "./types";
+import { ETCD_HOST_COUNTS } from "./validate-etcd";
 import { show } from "./problems";
 import { Report, Warn } from "./report";
 import { RawConfig } from "./schema";
@@ -69,6 +71,7 @@ export function validateAws(c: RawConfig, context: AwsContext, report: Report, w
     loadBalancerMode: mode,
     controlPlaneCount: c.controlPlaneCount,
     workerCount: c.workerCount,
+    etcdCount: c.etcdCount ?? 0,
     // The same default as bare metal ("auto": found on the host); Nitro instances name it ens5.
     interface: c.vipInterface,
     vip: vipAddress !== undefined && isIpv4(vipAddress) ? vipAddress : undefined,
@@ -171,12 +174,21 @@ function validateAwsSizing(
   c: RawConfig,
   report: Report,
 ): { instanceTypes: AwsSpec["instanceTypes"]; architecture?: Architecture } {
-  if (c.loadBalancerMode !== "keepalived" && c.loadBalancerMode !== "nlb")
+  if (c.loadBalancerMode === "colocated")
+    report(
+      ["loadBalancerMode"],
+      `"colocated" runs on bare metal only (keepalived on the control planes moves the VIP on their L2 network; on aws the VIP moves through the EC2 API from the LB pair); valid on aws: "keepalived", "nlb"`,
+    );
+  else if (c.loadBalancerMode !== "keepalived" && c.loadBalancerMode !== "nlb")
     report(["loadBalancerMode"], `${show(c.loadBalancerMode)} is not a mode; valid: "keepalived", "nlb"`);
-  if (c.controlPlaneCount < 1 || c.controlPlaneCount % 2 === 0) {
+  const etcdCount = checkEtcdCount(c, report);
+  // With etcd instances the control planes hold no etcd member: any count of them will do.
+  if (c.controlPlaneCount < 1 || (c.controlPlaneCount % 2 === 0 && etcdCount === 0)) {
     report(
       ["controlPlaneCount"],
-      `${c.controlPlaneCount} is not an odd number >= 1; etcd quorum is floor(N/2)+1, so use 3 or 5`,
+      etcdCount === 0
+        ? `${c.controlPlaneCount} is not an odd number >= 1; etcd quorum is floor(N/2)+1, so use 3 or 5`
+        : `${c.controlPlaneCount} is not a number >= 1 (etcd runs on the etcdCount instances, so any count of control planes will do); use 2 or more for HA`,
     );
   }
   if (c.workerCount < 0 || c.workerCount > 100)
@@ -192,8 +204,39 @@ function validateAwsSizing(
     ...(c.loadBalancerMode === "nlb" ? [] : ["loadBalancer" as const]),
     "controlPlane" as const,
     ...(c.workerCount > 0 ? ["worker" as const] : []),
+    ...(etcdCount > 0 ? ["etcd" as const] : []),
   ];
   return { instanceTypes, architecture: checkInstanceTypes(instanceTypes, roles, report) };
+}
+
+/**
+ * `etcdCount`: 0 (stacked etcd, also when unset), or 3, 5 or 7 etcd instances; not with
+ * `externalEtcdEndpoints`. Returns the count to lay out (0 when refused).
+ */
+function checkEtcdCount(c: Pick<RawConfig, "etcdCount" | "externalEtcdEndpoints">, report: Report): number {
+  const count = c.etcdCount ?? 0;
+  if (count === 0) return 0;
+  if (!(ETCD_HOST_COUNTS as readonly number[]).includes(count)) {
+    const q = quorumOf(Math.max(count, 0));
+    const why =
+      count < 0
+        ? ""
+        : count % 2 === 0
+          ? `; etcd quorum is floor(N/2)+1 = ${q.quorum}, so ${count} tolerate ${q.toleratedFailures} failure(s), no more than ${count - 1}`
+          : count > 7
+            ? "; etcd recommends at most 7 members (each write waits for a majority)"
+            : "; fewer than 3 members tolerate no failure";
+    report(["etcdCount"], `${count} etcd instances${why}: give 3, 5 or 7 (or 0 for stacked etcd on the control planes)`);
+    return 0;
+  }
+  if (c.externalEtcdEndpoints.length > 0) {
+    report(
+      ["etcdCount"],
+      `${count} etcd instances are set together with externalEtcdEndpoints; give one of them: etcdCount (etcd instances built by this program) or externalEtcdEndpoints (an etcd you run)`,
+    );
+    return 0;
+  }
+  return count;
 }
 
 /** An existing VPC with looked-up subnets, or a VPC CIDR to carve one subnet per AZ from. */

@@ -8,6 +8,7 @@ import { findKey } from "./keys";
 import { Problem } from "./problems";
 import { keyPath } from "./report";
 import { loadBalancerCountMessage } from "./validate-hosts";
+import { colocatedLoadBalancersMessage } from "./validate-lb-mode";
 
 /** The largest sizes the program accepts. */
 export const SIZE_LIMITS = {
@@ -34,10 +35,23 @@ export function boundCounts(values: Readonly<Record<string, unknown>>): {
     Array.isArray(values[key]) ? (values[key] as unknown[]).length : undefined;
 
   const lbs = length("loadBalancers");
-  if (lbs !== undefined && lbs > 2) refuse("loadBalancers", loadBalancerCountMessage(lbs), []);
+  if (lbs !== undefined && lbs > 2)
+    refuse(
+      "loadBalancers",
+      values.loadBalancerMode === "colocated" ? colocatedLoadBalancersMessage(lbs) : loadBalancerCountMessage(lbs),
+      [],
+    );
   const cps = length("controlPlanes");
   if (cps !== undefined && cps > SIZE_LIMITS.controlPlanes)
     refuse("controlPlanes", `has ${cps} hosts; at most ${SIZE_LIMITS.controlPlanes}: ${CONTROL_PLANE_REASON}`, []);
+  // etcd hosts past 7: refused here, before each is parsed; the first 7 go on (they keep the control-plane count free).
+  const etcdHosts = length("etcdHosts");
+  if (etcdHosts !== undefined && etcdHosts > SIZE_LIMITS.controlPlanes)
+    refuse(
+      "etcdHosts",
+      `has ${etcdHosts} hosts; etcd recommends at most 7 members (each write waits for a majority): give 3, 5 or 7`,
+      (values.etcdHosts as unknown[]).slice(0, SIZE_LIMITS.controlPlanes),
+    );
   const workers = length("workers");
   const nodes = (workers ?? 0) + Math.min(cps ?? 0, SIZE_LIMITS.controlPlanes);
   if (workers !== undefined && nodes > SIZE_LIMITS.nodes) {

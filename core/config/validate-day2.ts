@@ -13,7 +13,11 @@ type Day2Keys = Pick<
   | "etcdSnapshotInterval"
   | "etcdSnapshotRetention"
   | "etcdSnapshotBucket"
+  | "upgradeMaxUnavailable"
 >;
+
+/** Bounds of `upgradeMaxUnavailable`: workers drained at once during an upgrade. */
+export const UPGRADE_MAX_UNAVAILABLE = { min: 1, max: 100 } as const;
 
 /** Bounds of `etcdSnapshotInterval`, in minutes: a quarter of an hour to a week. */
 export const SNAPSHOT_INTERVAL_MINUTES = { min: 15, max: 7 * 24 * 60 } as const;
@@ -55,6 +59,8 @@ export function validateDay2(c: Day2Keys, report: Report): void {
     SNAPSHOT_RETENTION.max,
   );
   if (c.etcdSnapshotBucket !== undefined) validateBucket(c, c.etcdSnapshotBucket, report);
+  const { min: lanesMin, max: lanesMax } = UPGRADE_MAX_UNAVAILABLE;
+  checkRange(report, ["upgradeMaxUnavailable"], c.upgradeMaxUnavailable, lanesMin, lanesMax);
 }
 
 function validateBucket(c: Day2Keys, value: string, report: Report): void {

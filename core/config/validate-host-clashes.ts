@@ -23,7 +23,7 @@ export function validateHostClashes(
   const seen = new Map<string, string>();
   const lbNet = vip.address && vip.prefixLength <= 30 ? parseIpv4Cidr(`${vip.address}/${vip.prefixLength}`) : undefined;
   const edges = lbNet ? [networkOf(lbNet).toString(), broadcastOf(lbNet)] : [];
-  for (const role of ["loadBalancer", "controlPlane", "worker"] as const) {
+  for (const role of ["loadBalancer", "controlPlane", "worker", "etcd"] as const) {
     const list = hosts[ROLE_KEYS[role] as keyof HostLists];
     list.forEach((h, index) => {
       const at = (field: string): PropertyKey[] => (platform === "aws" ? ["vip"] : [ROLE_KEYS[role], index, field]);

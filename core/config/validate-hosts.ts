@@ -12,6 +12,7 @@ export const ROLE_KEYS: Readonly<Record<Role, string>> = {
   loadBalancer: "loadBalancers",
   controlPlane: "controlPlanes",
   worker: "workers",
+  etcd: "etcdHosts",
 };
 
 /** The hosts of a cluster, per role. */
@@ -22,6 +23,8 @@ export interface HostLists {
   readonly controlPlanes: HostSpec[];
   /** Workers. */
   readonly workers: HostSpec[];
+  /** Dedicated etcd hosts (`etcdHosts`; none on aws yet). */
+  readonly etcdHosts: HostSpec[];
 }
 
 // DNS-1123 subdomain, which is what Kubernetes accepts as a Node name.
@@ -29,7 +32,7 @@ const NODE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])
 
 /** Every listed host has a node name, an SSH address, an IPv4 cluster address, an interface name and a well-formed host key. */
 export function validateHosts(
-  c: Pick<RawConfig, "loadBalancers" | "controlPlanes" | "workers" | "vipInterface">,
+  c: Pick<RawConfig, "loadBalancers" | "controlPlanes" | "workers" | "etcdHosts" | "vipInterface">,
   report: Report,
 ): HostLists {
   const hosts = (role: Role, list: RawHost[] | undefined): HostSpec[] =>
@@ -38,6 +41,7 @@ export function validateHosts(
     loadBalancers: hosts("loadBalancer", c.loadBalancers),
     controlPlanes: hosts("controlPlane", c.controlPlanes),
     workers: hosts("worker", c.workers),
+    etcdHosts: hosts("etcd", c.etcdHosts),
   };
 }
 
@@ -100,9 +104,15 @@ function clusterAddressProblem(address: string, fromAddress: boolean): string | 
 }
 
 /** The host lists as the stack wrote them: undefined when a list is not set at all. */
-type GivenLists = Pick<RawConfig, "loadBalancers" | "controlPlanes">;
+type GivenLists = Pick<
+  RawConfig,
+  "loadBalancers" | "controlPlanes" | "etcdHosts" | "externalEtcdEndpoints" | "loadBalancerMode"
+>;
 
-/** Odd control-plane count (quorum), exactly two LBs; one of either is allowed with a warning. */
+/**
+ * Odd control-plane count (quorum), exactly two LBs; one of either is allowed with a warning. With
+ * `etcdHosts` the control planes hold no etcd member, so any count of them will do.
+ */
 export function validateBareMetalCounts(c: GivenLists, hosts: HostLists, report: Report, warn: Warn): void {
   const cpCount = hosts.controlPlanes.length;
   const lbCount = hosts.loadBalancers.length;
@@ -113,17 +123,17 @@ export function validateBareMetalCounts(c: GivenLists, hosts: HostLists, report:
     );
   } else if (cpCount === 0) {
     report(["controlPlanes"], "is empty; give an odd number of hosts (3 or 5 for HA, 1 for a test cluster)");
-  } else if (cpCount % 2 === 0) {
+  } else if (cpCount % 2 === 0 && (c.etcdHosts ?? []).length === 0) {
     const q = quorumOf(cpCount);
     report(
       ["controlPlanes"],
       `has ${cpCount} hosts; etcd quorum is floor(N/2)+1 = ${q.quorum}, so ${cpCount} tolerate ${q.toleratedFailures} failure(s), no more than ${cpCount - 1}: use ${cpCount - 1} or ${cpCount + 1}`,
     );
   } else if (cpCount === 1) {
-    warn(
-      "controlPlanes has 1 host: this cluster is NOT highly available (losing it loses the API and etcd); use 3 or 5",
-    );
+    warn(singleControlPlaneWarning(c));
   }
+  // colocated: no LB hosts (validate-lb-mode.ts refuses a list).
+  if (c.loadBalancerMode === "colocated") return;
   if (c.loadBalancers === undefined) {
     report(
       ["loadBalancers"],
@@ -134,6 +144,16 @@ export function validateBareMetalCounts(c: GivenLists, hosts: HostLists, report:
   } else if (lbCount !== 2) {
     report(["loadBalancers"], loadBalancerCountMessage(lbCount));
   }
+}
+
+/** The warning for one control plane: what losing it loses depends on where etcd runs. */
+export function singleControlPlaneWarning(c: Pick<RawConfig, "etcdHosts" | "externalEtcdEndpoints">): string {
+  const lead = "controlPlanes has 1 host: this cluster is NOT highly available";
+  if ((c.etcdHosts ?? []).length > 0)
+    return `${lead} (losing it loses the API; etcd and its data stay on the etcdHosts); use 2 or more`;
+  if ((c.externalEtcdEndpoints ?? []).length > 0)
+    return `${lead} (losing it loses the API; etcd and its data stay on the externalEtcdEndpoints); use 3 or 5`;
+  return `${lead} (losing it loses the API and etcd, with the cluster's data: etcd runs on the control planes); use 3 or 5`;
 }
 
 /** The message for a load-balancer list that does not hold 1 or 2 hosts. */

@@ -75,7 +75,7 @@ export function validateBastion(c: Pick<RawConfig, "bastion">, report: Report): 
  * 10257, 10259), the kubelet's healthzPort 10248, kubeadm's etcd manifest (2379, 2380, metrics 2381
  * on 127.0.0.1: a wildcard bind conflicts with it too).
  */
-const TAKEN_PORTS: ReadonlyMap<number, string> = new Map([
+export const TAKEN_PORTS: ReadonlyMap<number, string> = new Map([
   [22, "SSH's port: HAProxy binds it on the load balancers at boot and locks SSH out"],
   [2379, "etcd's client port on the control planes"],
   [2380, "etcd's peer port on the control planes"],
@@ -90,7 +90,7 @@ const TAKEN_PORTS: ReadonlyMap<number, string> = new Map([
 
 // The default --service-node-port-range: a NodePort Service given the api-server's port would
 // capture the traffic sent to that port on every node.
-const NODE_PORTS = { min: 30000, max: 32767 } as const;
+export const NODE_PORTS = { min: 30000, max: 32767 } as const;
 
 /** `apiPort` and `sshPort` are TCP ports, and `apiPort` is free on the hosts that bind it. */
 export function validatePorts(c: Pick<RawConfig, "apiPort" | "sshPort">, report: Report): void {

@@ -84,20 +84,25 @@ function vipAddressProblem(address: string, net: Ipv4Cidr | undefined): string |
   return undefined;
 }
 
-/** With a prefix, the VIP lies on every load balancer's network (bare metal: the hosts are given). */
+/**
+ * With a prefix, the VIP lies on the network of every host that may hold it (bare metal: the hosts
+ * are given): the load balancers, or the control planes with `loadBalancerMode: colocated`.
+ */
 export function validateVipOnLbNetwork(
-  c: Pick<RawConfig, "vip">,
+  c: Pick<RawConfig, "vip" | "loadBalancerMode">,
   vip: Vip,
-  loadBalancers: readonly HostSpec[],
+  holders: { readonly loadBalancers: readonly HostSpec[]; readonly controlPlanes: readonly HostSpec[] },
   report: Report,
 ): void {
   if (!vip.address || vip.prefixLength >= 32) return;
   const lbNet = parseIpv4Cidr(`${vip.address}/${vip.prefixLength}`);
-  loadBalancers.forEach((lb, i) => {
+  const colocated = c.loadBalancerMode === "colocated";
+  const [list, what] = colocated ? [holders.controlPlanes, "control plane"] : [holders.loadBalancers, "load balancer"];
+  list.forEach((lb, i) => {
     if (lbNet && isIpv4(lb.privateAddress) && !contains(lbNet, lb.privateAddress)) {
       report(
         ["vip"],
-        `${show(c.vip)} is outside load balancer ${lb.name}'s network (loadBalancers[${i}] is ${lb.privateAddress}); the VIP must be on the LB hosts' subnet`,
+        `${show(c.vip)} is outside ${what} ${lb.name}'s network (${colocated ? "controlPlanes" : "loadBalancers"}[${i}] is ${lb.privateAddress}); the VIP must be on the subnet of the hosts that hold it`,
       );
     }
   });

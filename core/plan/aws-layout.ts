@@ -7,11 +7,18 @@ import { addressAt, Ipv4Cidr, networkOf, parseIpv4Cidr } from "../lib/net";
 import { AwsSubnet } from "../config/aws";
 import { HostSpec, Role } from "../config/types";
 
-/** Host offsets inside a subnet: LBs at .10-.11, the VIP at .100, control planes from .20, workers from .128. */
-const OFFSET = { loadBalancer: 10, vip: 100, controlPlane: 20, worker: 128 } as const;
+/**
+ * Host offsets inside a subnet: LBs at .10-.11, control planes from .20, etcd hosts from .40, the
+ * VIP at .100, workers from .128. Each role's block holds its largest count in one subnet (7
+ * control planes, 7 etcd hosts, 100 workers), so adding a role or a host never moves another.
+ */
+export const OFFSET = { loadBalancer: 10, vip: 100, controlPlane: 20, etcd: 40, worker: 128 } as const;
 
 /** Smallest subnet (longest prefix) that holds the fixed offsets. */
 export const MIN_SUBNET_PREFIX = 24;
+
+/** Where each role's block ends (exclusive): the next role's offset, or the /{@link MIN_SUBNET_PREFIX} broadcast address. */
+export const OFFSET_END = { loadBalancer: 12, controlPlane: 40, etcd: 100, worker: 255 } as const;
 
 /** What the layout is computed from, already validated (core/config/validate-aws.ts). */
 export interface AwsLayoutInput {
@@ -23,6 +30,8 @@ export interface AwsLayoutInput {
   readonly controlPlaneCount: number;
   /** Number of workers. */
   readonly workerCount: number;
+  /** Number of dedicated etcd hosts (`etcdCount`); 0 or unset means stacked etcd on the control planes. */
+  readonly etcdCount?: number;
   /** Interface of every instance. */
   readonly interface: string;
   /** VIP address the stack asks for; undefined means the first subnet's .100. */
@@ -39,6 +48,8 @@ export interface AwsLayout {
   readonly controlPlanes: HostSpec[];
   /** Workers, spread across AZs. */
   readonly workers: HostSpec[];
+  /** Dedicated etcd hosts (role `etcd`), spread across AZs like the control planes; empty with stacked etcd. */
+  readonly etcdHosts: HostSpec[];
   /** VIP in the first subnet. */
   readonly vip: string;
   /** Prefix of the first subnet. */
@@ -67,8 +78,17 @@ export function awsLayout(input: AwsLayoutInput): AwsLayout {
       : [];
   const controlPlanes = spread("cp", "controlPlane", input.controlPlaneCount, OFFSET.controlPlane);
   const workers = spread("worker", "worker", input.workerCount, OFFSET.worker);
+  const etcdHosts = spread("etcd", "etcd", input.etcdCount ?? 0, OFFSET.etcd);
   const vip = input.vip ?? addressAt(base(0), OFFSET.vip);
-  return { subnetOf, loadBalancers, controlPlanes, workers, vip, vipPrefixLength: cidrOf(subnets[0]).prefix };
+  return {
+    subnetOf,
+    loadBalancers,
+    controlPlanes,
+    workers,
+    etcdHosts,
+    vip,
+    vipPrefixLength: cidrOf(subnets[0]).prefix,
+  };
 }
 
 function cidrOf(subnet: AwsSubnet): Ipv4Cidr {

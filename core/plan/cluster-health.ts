@@ -28,7 +28,18 @@ export const clusterHealthSchema = z.object({
     missingMembers: z.array(z.string()),
     /** Members the config does not name (`name peerURLs`): a control plane removed in the same update leaves after verify. */
     unexpectedMembers: z.array(z.string()),
+    /**
+     * External etcd: each endpoint and whether it answered healthy with the api-server's client
+     * certificate (empty when stacked; absent from the report of an older verify).
+     */
+    endpoints: z.array(z.object({ url: z.string(), healthy: z.boolean() })).optional(),
   }),
+  /**
+   * The admin host's certificate that expires first (`kubeadm certs check-expiration`, externally
+   * managed ones left out): `earliestExpiry` in RFC 3339 (UTC), `certificate` its kubeadm name.
+   * Null when it could not be read; absent from reports of earlier versions.
+   */
+  certificates: z.object({ earliestExpiry: z.string(), certificate: z.string() }).nullable().optional(),
 });
 
 /** What the final verify step saw on the admin host. */

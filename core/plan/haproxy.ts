@@ -51,10 +51,15 @@ export const HAPROXY_HARD_STOP_AFTER = "90s";
 /** Debian's unprivileged HAProxy user, group and chroot (its packaged haproxy.cfg sets the same). */
 export const HAPROXY_PRIVILEGES = { user: "haproxy", group: "haproxy", chroot: "/var/lib/haproxy" } as const;
 
-/** The typed haproxy.cfg for the api-server frontend. */
-export function haproxyConfig(spec: Pick<ClusterSpec, "apiPort" | "controlPlanes">): HaproxySection[] {
+/**
+ * The typed haproxy.cfg for the api-server frontend: HAProxy on `apiPort`, every api-server on
+ * `apiServerPort` (the same port on separate LB hosts; the next one when HAProxy shares the control planes).
+ */
+export function haproxyConfig(
+  spec: Pick<ClusterSpec, "apiPort" | "apiServerPort" | "controlPlanes">,
+): HaproxySection[] {
   const servers = spec.controlPlanes.map(
-    (cp) => `server ${cp.name} ${cp.privateAddress}:${spec.apiPort} check check-ssl verify none`,
+    (cp) => `server ${cp.name} ${cp.privateAddress}:${spec.apiServerPort} check check-ssl verify none`,
   );
   const { inter, fastinter, fall, rise } = HAPROXY_CHECK;
   return [

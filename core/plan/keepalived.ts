@@ -16,8 +16,8 @@ export const SCRIPT_USER = "keepalived_script";
 /** Where the AWS VIP mover (notify script) is installed. */
 export const NOTIFY_SCRIPT_PATH = "/etc/keepalived/aws_move_vip.sh";
 /**
- * VRRP version of both load balancers: 3, the only one in which keepalived takes sub-second adverts
- * (RFC 5798 counts centiseconds). It has no authentication: unicast to the one peer and
+ * VRRP version of every load balancer: 3, the only one in which keepalived takes sub-second adverts
+ * (RFC 5798 counts centiseconds). It has no authentication: unicast to the listed peers and
  * `check_unicast_src` decide whose adverts count.
  */
 export const VRRP_VERSION = 3;
@@ -29,13 +29,13 @@ export const HAPROXY_PROCESS = "haproxy";
  */
 export const INTERFACE_PLACEHOLDER = "@LB_INTERFACE@";
 
-/** Inputs that differ between the two load balancers. */
+/** Inputs that differ between the load balancers (the pair, or every control plane when colocated). */
 export interface KeepalivedHostArgs {
   /** This load balancer. */
   readonly self: HostSpec;
-  /** The other load balancer, absent with a single LB. */
-  readonly peer?: HostSpec;
-  /** 0 for the first LB (priority 101), 1 for the second (100). */
+  /** The other load balancers (none with a single one): the unicast peers. */
+  readonly peers: readonly HostSpec[];
+  /** Position in the list: 0 for the first (priority 101), 1 for the second (100), and so on. */
   readonly index: number;
   /** Script run on becoming MASTER (AWS: moves the VIP through the EC2 API). */
   readonly notifyMaster?: string;
@@ -46,9 +46,16 @@ export interface KeepalivedHostArgs {
   readonly vipGuard?: string;
 }
 
-/** keepalived's VRRP priority of the load balancer at `index` (the first is preferred when both start). */
-export function vrrpPriority(index: number): number {
-  return 101 - index;
+/**
+ * keepalived's VRRP priority of the load balancer at `index` of `count` (the first is preferred when
+ * they start together): 101, 100 for the pair; with more (colocated: every control plane) 250, 210,
+ * 170, ... down to 10 for 7. When the holder goes, every BACKUP takes the VIP after a timer that
+ * differs only by its skew, (256 - priority) x advert_int / 256: 1.2 ms per priority step at 0.3 s,
+ * so with steps of 1 two or more took it at once and reset clients' connections (lab, 5 control
+ * planes: in most VIP moves); 40 apart (47 ms) none did in 10 moves. The pair has one BACKUP.
+ */
+export function vrrpPriority(index: number, count = 2): number {
+  return count <= 2 ? 101 - index : 250 - 40 * index;
 }
 
 /** `advert_int` in keepalived's syntax: seconds, centiseconds at most (0.3, 1, 2.5). */
@@ -66,7 +73,7 @@ export function keepalivedConfig(
   spec: Pick<ClusterSpec, "vip" | "vipPrefixLength" | "virtualRouterId" | "vrrpAdvertInterval">,
   host: KeepalivedHostArgs,
 ): KeepalivedBlock[] {
-  const { self, peer } = host;
+  const { self, peers } = host;
   const iface = keepalivedInterface(self);
   return [
     {
@@ -97,7 +104,8 @@ export function keepalivedConfig(
     {
       name: "vrrp_instance kube_api_vip",
       body: [
-        // Both start BACKUP with nopreempt: a recovered LB does not take the VIP back (one move, not two).
+        // All start BACKUP with nopreempt (keepalived ignores nopreempt unless the state is BACKUP): a
+        // recovered LB does not take the VIP back (one move, not two).
         "state BACKUP",
         "nopreempt",
         ...(iface === INTERFACE_PLACEHOLDER
@@ -107,13 +115,13 @@ export function keepalivedConfig(
           : []),
         `interface ${iface}`,
         `virtual_router_id ${spec.virtualRouterId}`,
-        `priority ${vrrpPriority(host.index)}`,
+        `priority ${vrrpPriority(host.index, host.peers.length + 1)}`,
         `advert_int ${advertInt(spec.vrrpAdvertInterval)}`,
-        // Unicast: works where multicast does not (clouds, filtered switches) and names the only peer.
+        // Unicast: works where multicast does not (clouds, filtered switches) and names the only peers.
         `unicast_src_ip ${self.privateAddress}`,
-        ...(peer ? [{ name: "unicast_peer", body: [peer.privateAddress] }] : []),
-        // Drop adverts whose source is not the listed peer: a spoofed master from elsewhere is ignored.
-        ...(peer ? ["check_unicast_src"] : []),
+        ...(peers.length > 0 ? [{ name: "unicast_peer", body: peers.map((p) => p.privateAddress) }] : []),
+        // Drop adverts whose source is not a listed peer: a spoofed master from elsewhere is ignored.
+        ...(peers.length > 0 ? ["check_unicast_src"] : []),
         { name: "virtual_ipaddress", body: [`${spec.vip}/${spec.vipPrefixLength} dev ${iface}`] },
         { name: "track_script", body: ["chk_apiserver_frontend", ...(host.vipGuard ? ["chk_vip_on_eni"] : [])] },
         { name: "track_process", body: ["chk_haproxy"] },

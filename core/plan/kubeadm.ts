@@ -35,7 +35,21 @@ export function containerdVersionsFor(kubernetesMinor: string): string {
   return versions.join(" ");
 }
 
+/**
+ * The kubeadm config API every config is rendered in. kubeadm below 1.31 reads only v1beta3: the
+ * host converts (core/scripts/lib/kubeadm-config.sh), so the rendered config, and with it the init
+ * and join scripts, stay the same when kubernetesVersion crosses 1.31 (README: Upgrade).
+ */
+const API_VERSION = "kubeadm.k8s.io/v1beta4";
 type ApiVersion = ClusterSpec["kubeadmApiVersion"];
+
+/**
+ * Stands for `kubernetesVersion` in the rendered ClusterConfiguration; the host puts in the version
+ * of the kubeadm node preparation installed (`kubeadm version -o short`), so a version bump changes
+ * node preparation and the upgrade steps, never kubeadm init. Spelled out in lib/kubeadm-config.sh.
+ */
+export const KUBERNETES_VERSION_PLACEHOLDER = "@KUBERNETES_VERSION@";
+
 /** kubelet/api-server extra args: a map in v1beta3, a list of {name, value} in v1beta4. */
 type ExtraArgs = Record<string, string> | { name: string; value: string }[];
 
@@ -84,12 +98,13 @@ function extraArgs(api: ApiVersion, args: Record<string, string>): ExtraArgs {
   return api === "kubeadm.k8s.io/v1beta4" ? Object.entries(args).map(([name, value]) => ({ name, value })) : args;
 }
 
-function nodeRegistration(spec: ClusterSpec, host: HostSpec): NodeRegistration {
+function nodeRegistration(host: HostSpec): NodeRegistration {
   // node-ip pins the kubelet to the cluster address on hosts with several interfaces.
   return {
     name: host.name,
     criSocket: CRI_SOCKET,
-    kubeletExtraArgs: extraArgs(spec.kubeadmApiVersion, { "node-ip": host.privateAddress }),
+    // Rendered as v1beta4 for every version: the host converts below 1.31 (see API_VERSION).
+    kubeletExtraArgs: extraArgs(API_VERSION, { "node-ip": host.privateAddress }),
   };
 }
 
@@ -102,9 +117,9 @@ export function clusterConfiguration(spec: ClusterSpec): ClusterConfiguration {
   // adding a control plane never changes the first one's config.
   const sans = [...new Set([spec.vip, ...extraSans])];
   return {
-    apiVersion: spec.kubeadmApiVersion,
+    apiVersion: API_VERSION,
     kind: "ClusterConfiguration",
-    kubernetesVersion: `v${spec.kubernetesVersion}`,
+    kubernetesVersion: KUBERNETES_VERSION_PLACEHOLDER,
     controlPlaneEndpoint: spec.controlPlaneEndpoint,
     networking: { podSubnet: spec.podNetworkCidr, serviceSubnet: spec.serviceCidr },
     apiServer: { certSANs: sans },
@@ -130,7 +145,7 @@ function kubeletConfiguration(): KubeletConfiguration {
 export function serialiseInitConfig(spec: ClusterSpec): string {
   const first = spec.controlPlanes[0];
   const init: InitConfiguration = {
-    apiVersion: spec.kubeadmApiVersion,
+    apiVersion: API_VERSION,
     kind: "InitConfiguration",
     bootstrapTokens: [
       {
@@ -141,8 +156,10 @@ export function serialiseInitConfig(spec: ClusterSpec): string {
       },
     ],
     certificateKey: SECRETS.certificateKey.placeholder,
-    localAPIEndpoint: { advertiseAddress: first.privateAddress, bindPort: spec.apiPort },
-    nodeRegistration: nodeRegistration(spec, first),
+    // apiServerPort: apiPort, or the next port when HAProxy holds apiPort on the control planes (colocated);
+    // kubeadm's probes and the `kubernetes` Service's endpoints follow bindPort.
+    localAPIEndpoint: { advertiseAddress: first.privateAddress, bindPort: spec.apiServerPort },
+    nodeRegistration: nodeRegistration(first),
   };
   return documents([init, clusterConfiguration(spec), kubeletConfiguration()]);
 }
@@ -150,7 +167,7 @@ export function serialiseInitConfig(spec: ClusterSpec): string {
 /** kubeadm join config for a joining control plane or worker; secrets are placeholders. */
 export function serialiseJoinConfig(spec: ClusterSpec, host: HostSpec): string {
   const join: JoinConfiguration = {
-    apiVersion: spec.kubeadmApiVersion,
+    apiVersion: API_VERSION,
     kind: "JoinConfiguration",
     discovery: {
       bootstrapToken: {
@@ -160,11 +177,11 @@ export function serialiseJoinConfig(spec: ClusterSpec, host: HostSpec): string {
         caCertHashes: [SECRETS.caCertHash.placeholder],
       },
     },
-    nodeRegistration: nodeRegistration(spec, host),
+    nodeRegistration: nodeRegistration(host),
   };
   if (host.role === "controlPlane") {
     join.controlPlane = {
-      localAPIEndpoint: { advertiseAddress: host.privateAddress, bindPort: spec.apiPort },
+      localAPIEndpoint: { advertiseAddress: host.privateAddress, bindPort: spec.apiServerPort },
       certificateKey: SECRETS.certificateKey.placeholder,
     };
   }
@@ -173,4 +190,69 @@ export function serialiseJoinConfig(spec: ClusterSpec, host: HostSpec): string {
 
 function documents(docs: readonly object[]): string {
   return docs.map((d) => stringify(d, { lineWidth: 0 })).join("---\n");
+}
+
+/** Filled in on the etcd host when its member starts: the members as etcd lists them (`name=peerURL,...`). */
+export const ETCD_INITIAL_CLUSTER = "@ETCD_INITIAL_CLUSTER@";
+/** Filled in on the etcd host: `new` while the first members form the cluster, `existing` for a member added later. */
+export const ETCD_CLUSTER_STATE = "@ETCD_CLUSTER_STATE@";
+
+/**
+ * The kubeadm config of a dedicated etcd host, after kubeadm's "Set up a High Availability etcd
+ * Cluster with kubeadm": `kubeadm init phase certs etcd-*` and `kubeadm init phase etcd local`
+ * read it, so the member runs the etcd image kubeadm picks for this Kubernetes version. Clients
+ * also on 127.0.0.1, as a stacked member listens, for the snapshot tools. Rendered like the init
+ * and join configs (v1beta4, the version a placeholder the host fills in from its kubeadm, converted
+ * on the host below 1.31), so a kubernetesVersion edit never changes an etcd member's step.
+ */
+export function serialiseEtcdHostConfig(host: HostSpec): string {
+  const args: Record<string, string> = {
+    name: host.name,
+    "initial-cluster": ETCD_INITIAL_CLUSTER,
+    "initial-cluster-state": ETCD_CLUSTER_STATE,
+    "listen-peer-urls": `https://${host.privateAddress}:2380`,
+    "initial-advertise-peer-urls": `https://${host.privateAddress}:2380`,
+    "listen-client-urls": `https://127.0.0.1:2379,https://${host.privateAddress}:2379`,
+    "advertise-client-urls": `https://${host.privateAddress}:2379`,
+  };
+  const init = {
+    apiVersion: API_VERSION,
+    kind: "InitConfiguration",
+    localAPIEndpoint: { advertiseAddress: host.privateAddress },
+    nodeRegistration: { name: host.name, criSocket: CRI_SOCKET },
+  };
+  const cluster = {
+    apiVersion: API_VERSION,
+    kind: "ClusterConfiguration",
+    kubernetesVersion: KUBERNETES_VERSION_PLACEHOLDER,
+    etcd: {
+      local: {
+        dataDir: "/var/lib/etcd",
+        serverCertSANs: [host.privateAddress],
+        peerCertSANs: [host.privateAddress],
+        extraArgs: extraArgs(API_VERSION, args),
+      },
+    },
+  };
+  return documents([init, cluster]);
+}
+
+/**
+ * The kubelet of a dedicated etcd host runs only etcd's static pod (the same guide): local address,
+ * no API server, no webhook authentication.
+ */
+export function etcdKubeletConfiguration(): string {
+  return stringify(
+    {
+      apiVersion: "kubelet.config.k8s.io/v1beta1",
+      kind: "KubeletConfiguration",
+      authentication: { anonymous: { enabled: false }, webhook: { enabled: false } },
+      authorization: { mode: "AlwaysAllow" },
+      cgroupDriver: "systemd",
+      address: "127.0.0.1",
+      containerRuntimeEndpoint: CRI_SOCKET,
+      staticPodPath: "/etc/kubernetes/manifests",
+    },
+    { lineWidth: 0 },
+  );
 }

@@ -5,7 +5,8 @@
  */
 
 /** Secrets a step reads on stdin, one per line, in the order its script declares (`# stdin:`). */
-export type SecretName = "bootstrapToken" | "caCertHash" | "certificateKey" | "keepalivedAuthPass";
+export type SecretName =
+  "bootstrapToken" | "caCertHash" | "certificateKey" | "keepalivedAuthPass" | "etcdCa" | "etcdClientCerts";
 
 /** A secret as configs and the render show it: a named placeholder and where its value comes from. */
 export interface SecretPlaceholder {
@@ -33,6 +34,16 @@ export const SECRETS: Readonly<Record<SecretName, SecretPlaceholder>> = {
     placeholder: "@KEEPALIVED_AUTH_PASS@",
     source:
       "`random.RandomPassword` 8 characters (keepalived truncates longer ones), kept encrypted in the stack state",
+  },
+  etcdCa: {
+    placeholder: "@ETCD_CA@",
+    source:
+      "secret stdout of the `etcd-ca` step on `etcdHosts[0]`: the etcd CA certificate and key (base64 tar), for the etcd hosts only",
+  },
+  etcdClientCerts: {
+    placeholder: "@ETCD_CLIENT_CERTS@",
+    source:
+      "secret stdout of the `etcd-client-cert` step on `etcdHosts[0]`: the etcd CA certificate and the api-server's etcd client certificate and key (base64 tar, never the CA key), for the control planes",
   },
 };
 

@@ -20,6 +20,16 @@ export const PHASES = [
   // Removal only: steps that run nothing on create, their delete script when a node leaves.
   "drain-node",
   "delete-node",
+  // Upgrade only: steps that run nothing on create, their update script when kubernetesVersion changes.
+  "upgrade-apply",
+  "upgrade-node",
+  // etcdHosts only (after the others, so their rendered file numbers stay): the etcd CA, each
+  // member, the api-server's client certificate, its files on each control plane.
+  "etcd-ca",
+  "etcd-member",
+  "etcd-client-cert",
+  "etcd-client",
+  "etcd-endpoints",
 ] as const;
 
 /** What a step does. */
@@ -64,6 +74,12 @@ export interface PlanStep {
    * forget): they run nothing and open no SSH session until they are deleted.
    */
   readonly script?: string;
+  /**
+   * Script run when the step's inputs change after it was created, instead of `script` (upgrade
+   * steps, which have no `script`: they run nothing on create, then this on a version bump). Every
+   * such script is a guarded no-op when there is nothing to do: any input change runs it.
+   */
+  readonly updateScript?: string;
   /** Script run when the step is deleted (node removal, or before a replacement), if any. */
   readonly deleteScript?: string;
   /** Secrets fed on stdin, in order: what the script's `# stdin:` line declares. */

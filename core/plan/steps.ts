@@ -1,6 +1,8 @@
 import { ClusterSpec } from "../config/types";
 import { certificateRenewal } from "./phases/certificates";
 import { PhaseBuilder } from "./phases/context";
+import { etcdEndpointsPhase } from "./phases/etcd-endpoints";
+import { etcdHostsPhase } from "./phases/etcd-hosts";
 import { etcdSnapshots } from "./phases/etcd-snapshots";
 import { waitForSsh } from "./phases/gates";
 import { initFirstControlPlane } from "./phases/init";
@@ -8,6 +10,7 @@ import { joinNodes } from "./phases/joins";
 import { loadBalancers } from "./phases/load-balancer";
 import { podNetwork } from "./phases/pod-network";
 import { prepareNodes } from "./phases/prepare";
+import { upgradeCluster } from "./phases/upgrade";
 import { verifyCluster } from "./phases/verify";
 import { Plan, PlanStep } from "./plan-step";
 
@@ -20,11 +23,14 @@ export { TOKEN_TTL_HOURS } from "./phases/joins";
 const BRING_UP: readonly PhaseBuilder[] = [
   waitForSsh, // every host answers SSH, sudo works, cloud-init is done
   prepareNodes, // control planes and workers: containerd, kubeadm (in parallel with the LBs)
+  etcdHostsPhase, // etcdHosts only: the etcd CA, the members one at a time, the api-server's client certificate on each control plane
   loadBalancers, // HAProxy + keepalived for the VIP (and the AWS VIP mover)
   initFirstControlPlane, // on the admin host: wait for the VIP, kubeadm init (guarded), CA public-key pin, admin kubeconfig
   podNetwork, // the CNI, from the admin host
   joinNodes, // one token refresh; control planes one at a time, workers in parallel; drain and forget steps
+  etcdEndpointsPhase, // etcdHosts only, each control plane in turn: the api-server's etcd endpoints follow etcdHosts
   verifyCluster, // every node Ready (registered with cni: none), every etcd member, quorum
+  upgradeCluster, // day two, nothing on create: kubernetesVersion raised -> upgrade apply, control planes one by one, worker lanes
   certificateRenewal, // day two, each control plane: daily certificate check, renewal below 30 days
   etcdSnapshots, // day two, each stacked etcd member: snapshot timer, restore script
 ];

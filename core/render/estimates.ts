@@ -30,10 +30,12 @@ export const PHASE_ESTIMATES: Readonly<Record<string, PhaseEstimate>> = {
     assumption: "hosts already up: one SSH login and a sudo check; new EC2 instances: boot and cloud-init (~2-3 min)",
   },
   "prepare-node": {
-    seconds: 180,
+    // It opens with the SSH gate (the wait-ssh step of load balancers): those seconds come first.
+    seconds: 10 + 180,
+    onAws: 150 + 180,
     assumption:
-      "two `apt-get update`s, containerd, kubeadm/kubelet/kubectl and conntrack (~100 MB) from a nearby mirror, " +
-      "containerd restart",
+      "the SSH gate as for wait-ssh, then two `apt-get update`s, containerd, kubeadm/kubelet/kubectl and conntrack " +
+      "(~100 MB) from a nearby mirror, containerd restart",
   },
   "aws-vip-mover": { seconds: 60, assumption: "AWS CLI install (apt) and one notify script" },
   "load-balancer": {
@@ -72,9 +74,32 @@ export const PHASE_ESTIMATES: Readonly<Record<string, PhaseEstimate>> = {
   "cert-renewal": { seconds: 10, assumption: "installs a systemd timer and its script, one certificate expiry check" },
   "etcd-snapshot": { seconds: 30, assumption: "installs a systemd timer and its scripts, takes one etcd snapshot" },
   "drain-node": { seconds: 0, assumption: "removal only: runs nothing on create (drains the node when it is removed)" },
+  "upgrade-apply": {
+    seconds: 0,
+    assumption: "upgrade only: runs nothing on create (kubeadm upgrade apply when kubernetesVersion changes)",
+  },
+  "upgrade-node": {
+    seconds: 0,
+    assumption: "upgrade only: runs nothing on create (kubeadm upgrade node when kubernetesVersion changes)",
+  },
   "delete-node": {
     seconds: 0,
     assumption: "removal only: runs nothing on create (deletes the Node when it is removed)",
+  },
+  "etcd-ca": { seconds: 10, assumption: "etcdHosts: `kubeadm init phase certs etcd-ca` once, then one read of the CA" },
+  "etcd-member": {
+    seconds: 60,
+    assumption:
+      "etcdHosts: kubelet drop-in, three certificates, the etcd image pulled (~60 MB) and its static pod started; a member added later also catches up",
+  },
+  "etcd-client-cert": {
+    seconds: 15,
+    assumption: "etcdHosts: waits for the etcd quorum (the members just started), issues one client certificate",
+  },
+  "etcd-client": { seconds: 5, assumption: "etcdHosts: three files from stdin on each control plane" },
+  "etcd-endpoints": {
+    seconds: 5,
+    assumption: "etcdHosts: one look at the api-server manifest and the kubeadm-config ConfigMap (a change adds ~40 s)",
   },
   verify: {
     seconds: 60,

@@ -23,6 +23,8 @@ export interface StepLayout {
   readonly number: number;
   /** Tree path of the create script, `<runsOn>/NN-<phase>[-for-<host>].sh`; none for a removal step, which runs nothing on create. */
   readonly script?: string;
+  /** Tree path of the update script, `<runsOn>/NN-<phase>[-for-<host>].update.sh`, if the step has one (upgrade steps). */
+  readonly updateScript?: string;
   /** Tree path of the delete script, `<runsOn>/NN-<phase>[-for-<host>].delete.sh`, if the step has one. */
   readonly deleteScript?: string;
   /** Installed config files. */
@@ -62,6 +64,7 @@ export function layoutOf(plan: Plan, hosts: readonly string[]): ReadonlyMap<stri
       step,
       number,
       ...(step.script !== undefined ? { script: `${base}.sh` } : {}),
+      ...(step.updateScript !== undefined ? { updateScript: `${base}.update.sh` } : {}),
       ...(step.deleteScript !== undefined ? { deleteScript: `${base}.delete.sh` } : {}),
       files,
     });

@@ -1,7 +1,7 @@
 import { Plan, PlanStep } from "../plan/steps";
 import { lateValuesIn, SECRET_NAMES, SecretName, SECRETS } from "../plan/placeholders";
 import { sudoWrap } from "../plan/sudo";
-import { allHosts, ClusterSpec, etcdMemberCount, quorumOf } from "../config/types";
+import { allHosts, ClusterSpec, etcdMemberCount, loadBalancerHosts, quorumOf } from "../config/types";
 import {
   aboutMinutes,
   BringUpEstimate,
@@ -74,8 +74,11 @@ function header({ stack, spec, plan, schedule }: PlanDocInput): string {
         ["Kubernetes", `${spec.kubernetesVersion} (${code(spec.kubeadmApiVersion)})`],
         [
           "API endpoint",
-          spec.loadBalancers.length > 0
-            ? `${code(spec.controlPlaneEndpoint)}: VIP ${spec.vip}/${spec.vipPrefixLength}, VRRP router id ${spec.virtualRouterId}, advert ${spec.vrrpAdvertInterval}s`
+          loadBalancerHosts(spec).length > 0
+            ? `${code(spec.controlPlaneEndpoint)}: VIP ${spec.vip}/${spec.vipPrefixLength}, VRRP router id ${spec.virtualRouterId}, advert ${spec.vrrpAdvertInterval}s` +
+              (spec.loadBalancerMode === "colocated"
+                ? `; HAProxy and keepalived on the control planes, api-servers on :${spec.apiServerPort}`
+                : "")
             : `${code(spec.controlPlaneEndpoint)}: a load balancer outside the hosts, no VIP`,
         ],
         ["etcd", etcd],
@@ -89,7 +92,7 @@ function header({ stack, spec, plan, schedule }: PlanDocInput): string {
   if (spec.warnings.length > 0) lines.push("", "Warnings:", "", ...spec.warnings.map((w) => `- ${w}`));
   const late = lateValuesIn(
     plan.steps
-      .flatMap((s) => [s.script ?? "", s.deleteScript ?? "", ...s.files.map((f) => f.content)])
+      .flatMap((s) => [s.script ?? "", s.updateScript ?? "", s.deleteScript ?? "", ...s.files.map((f) => f.content)])
       .concat(spec.controlPlaneEndpoint),
   );
   if (late.length > 0) {
@@ -210,6 +213,7 @@ function orderSection({ schedule, layout }: PlanDocInput): string {
             stdinOf(s),
             [
               l.script !== undefined ? link(l.script) : "nothing on create",
+              ...(l.updateScript ? [`on update ${link(l.updateScript)}`] : []),
               ...(l.deleteScript ? [`on delete ${link(l.deleteScript)}`] : []),
             ].join(", "),
             s.description,

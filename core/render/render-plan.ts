@@ -32,6 +32,10 @@ export function renderPlan(stack: string, spec: ClusterSpec, plan: Plan = buildP
         sudoWrap(l.step.script, l.step.id);
         put(l.script, l.step.script);
       }
+      if (l.updateScript !== undefined && l.step.updateScript !== undefined) {
+        sudoWrap(l.step.updateScript, `${l.step.id}-update`);
+        put(l.updateScript, l.step.updateScript);
+      }
       if (l.deleteScript !== undefined && l.step.deleteScript !== undefined) {
         sudoWrap(l.step.deleteScript, `${l.step.id}-delete`);
         put(l.deleteScript, l.step.deleteScript);

@@ -22,6 +22,7 @@ set -euo pipefail
 # @include lib/secrets.sh
 # @include lib/etcd.sh
 # @include lib/member.sh
+# @include lib/kubeadm-config.sh
 
 # serves_cluster HOST:PORT: an api-server answers there (any HTTP status: 401 still means one).
 serves_cluster() {
@@ -66,8 +67,9 @@ done
 
 read_secret BOOTSTRAP_TOKEN '^[a-z0-9]{6}\.[a-z0-9]{16}$'
 read_secret CERTIFICATE_KEY '^[a-f0-9]{64}$'
+config=$(kubeadm_config "$INIT_CONFIG")
 rm -f "$MEMBER_MARKER"
-secret_config_file "$INIT_CONFIG" "$TOKEN_PLACEHOLDER" "$BOOTSTRAP_TOKEN" "$CERT_KEY_PLACEHOLDER" "$CERTIFICATE_KEY"
+secret_config_file "$config" "$TOKEN_PLACEHOLDER" "$BOOTSTRAP_TOKEN" "$CERT_KEY_PLACEHOLDER" "$CERTIFICATE_KEY"
 if ! run_logged /var/log/kubeadm-ha/kubeadm-init.log "$BOOTSTRAP_TOKEN" "$CERTIFICATE_KEY" -- \
   kubeadm init --config "$SECRET_FILE" --upload-certs --skip-token-print --skip-certificate-key-print; then
   undo_failed_run init

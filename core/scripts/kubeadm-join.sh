@@ -26,6 +26,7 @@ set -euo pipefail
 # @include lib/secrets.sh
 # @include lib/etcd.sh
 # @include lib/member.sh
+# @include lib/kubeadm-config.sh
 JOIN_LOG=/var/log/kubeadm-ha/kubeadm-join.log
 
 case "$(member_state)" in
@@ -63,8 +64,9 @@ if info=$(curl -sk --max-time 10 "https://${ENDPOINT}/api/v1/namespaces/kube-pub
   exit 1
 fi
 
+config=$(kubeadm_config "$JOIN_CONFIG")
 rm -f "$MEMBER_MARKER"
-secret_config_file "$JOIN_CONFIG" "$TOKEN_PLACEHOLDER" "$BOOTSTRAP_TOKEN" "$CA_HASH_PLACEHOLDER" "$CA_CERT_HASH" \
+secret_config_file "$config" "$TOKEN_PLACEHOLDER" "$BOOTSTRAP_TOKEN" "$CA_HASH_PLACEHOLDER" "$CA_CERT_HASH" \
   "$CERT_KEY_PLACEHOLDER" "$CERTIFICATE_KEY"
 for ((attempt = 1; ; attempt++)); do
   start=0

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Load balancer: HAProxy in front of the api-servers and keepalived (VRRPv3) holding the VIP.
-# Each config is checked by its daemon before it replaces the running one, and a daemon whose file
-# changed is reloaded, not restarted: a MASTER keeps the VIP through a config change (the two LBs'
-# steps run one after the other, so a change reaches one keepalived at a time).
+# Load balancer (one of the pair, or a control plane with loadBalancerMode colocated): HAProxy in
+# front of the api-servers and keepalived (VRRPv3) holding the VIP. Each config is checked by its
+# daemon before it replaces the running one, and a daemon whose file changed is reloaded, not
+# restarted: a MASTER keeps the VIP through a config change (the load-balancer steps run one after
+# the other, so a change reaches one keepalived at a time).
 set -euo pipefail
 : "${HAPROXY_CFG:?}"
 : "${KEEPALIVED_CONF:?}"

@@ -2,7 +2,9 @@
 # Node preparation (every control plane and worker): swap off, kernel modules and sysctls, the
 # tools kubeadm's preflight looks for, a clock check, containerd of a release containerd supports
 # for this Kubernetes minor (systemd cgroups, kubeadm's pause image), and kubeadm/kubelet/kubectl
-# of one version from pkgs.k8s.io, held.
+# of one version from pkgs.k8s.io, held. On a cluster member a new kubernetesVersion is checked
+# first (one minor up at most, never down: refused before anything is changed) and only the apt
+# source moves to its minor: the packages are the upgrade steps' business (README: Upgrade).
 # Safe to run again: every step checks first, and a host that is already right is left untouched
 # (no package installed, no file rewritten, no service restarted).
 set -euo pipefail
@@ -25,26 +27,9 @@ fail() {
 # A node that already joined a cluster: packages and the runtime are not swapped under it.
 is_member() { [ -f /etc/kubernetes/kubelet.conf ]; }
 
-# apt waits for the dpkg frontend lock with DPkg::Lock::Timeout, but not for the lists lock of
-# `apt-get update` nor the archives lock (apt-pkg/acquire.cc GetLock), and apt-mark's dpkg call
-# does not wait at all (apt-pkg/statechanges.cc): a lock error is retried too, within 600 s overall.
-apt_run() {
-  local attempt err start=$SECONDS
-  err=$(mktemp)
-  for attempt in $(seq 1 120); do
-    if "$1" -o DPkg::Lock::Timeout=600 "${@:2}" 2>"$err"; then
-      cat "$err" >&2
-      rm -f "$err"
-      return 0
-    fi
-    if [ "$attempt" -eq 120 ] || [ $((SECONDS - start)) -ge 600 ] || ! grep -qiE 'could not get lock|unable to lock|unable to acquire|locked by another' "$err"; then
-      cat "$err" >&2
-      rm -f "$err"
-      return 1
-    fi
-    sleep 5
-  done
-}
+# @include lib/first-boot.sh
+# @include lib/apt.sh
+# @include lib/k8s-version.sh
 
 # A conffile left by an earlier containerd (Debian's ships /etc/containerd/config.toml) would stop
 # dpkg at a prompt: keep the file on disk; this script rewrites the config afterwards anyway.
@@ -99,6 +84,16 @@ check_clock() {
   fi
   echo "kubeadm-ha: WARNING clock not synchronised (NTPSynchronized=${synced}); ${offset} s off pkgs.k8s.io, within ${max_clock_offset} s; enable NTP (timedatectl set-ntp true)" >&2
 }
+
+# The node's first step opens with the gate (the wait-ssh step of load balancers and etcd hosts):
+# SSH answers (the connection dials until it does), sudo works, cloud-init is done.
+wait_for_first_boot
+
+# A member's packages move only through the upgrade steps, one minor at a time: a version they
+# could not reach is refused here, before anything on the host is changed.
+if is_member && [ -n "$(package_version kubeadm)" ]; then
+  refuse_version_jump "$(hostname)" "$(package_version kubeadm)" "$(package_version kubelet)" "$K8S_VERSION"
+fi
 
 # kubelet refuses to run with swap on (default failSwapOn): off now and at boot.
 swapoff -a
@@ -222,6 +217,8 @@ fi
 # --- kubeadm, kubelet, kubectl ----------------------------------------------------------------
 installed=$(dpkg-query -W -f='${Version}' kubeadm 2>/dev/null || true)
 pkg_version=$installed
+# The version whose pause image containerd gets: the one kubeadm here runs.
+pause_version=$K8S_VERSION
 if [[ "$installed" != "${K8S_VERSION}-"* ]]; then
   keyring=/etc/apt/keyrings/kubernetes-apt-keyring.gpg
   install -d -m 0755 /etc/apt/keyrings
@@ -234,19 +231,21 @@ if [[ "$installed" != "${K8S_VERSION}-"* ]]; then
   pkg_version=$(apt-cache madison kubeadm | awk -v v="${K8S_VERSION}-" 'index($3, v) == 1 { print $3; exit }')
   [ -n "$pkg_version" ] || fail "kubeadm ${K8S_VERSION} is not in ${k8s_repo}; check kubernetesVersion"
   if [ -n "$installed" ] && is_member; then
-    # Swapping packages under a running cluster breaks the version-skew rules (control planes first,
-    # one minor at a time, drain around kubelets): upgrades are a kubeadm upgrade, not a re-install.
-    echo "kubeadm-ha: $(hostname) runs kubeadm ${installed} and is in a cluster; refusing to install ${pkg_version}." >&2
-    fail "upgrade with 'kubeadm upgrade' (not automated yet), or set kubernetesVersion back."
+    # Swapping packages under a running node breaks the version-skew rules (control planes first,
+    # drain around kubelets): the upgrade steps do it, in that order, after every node is prepared.
+    echo "upgrade pending: $(hostname) runs kubeadm ${installed}; kubeadm, kubelet and kubectl ${pkg_version} are left to the upgrade steps"
+    pause_version=$(package_version kubeadm)
+    pkg_version=$installed
+  else
+    apt_install --allow-change-held-packages \
+      "kubelet=${pkg_version}" "kubeadm=${pkg_version}" "kubectl=${pkg_version}"
   fi
-  apt_install --allow-change-held-packages \
-    "kubelet=${pkg_version}" "kubeadm=${pkg_version}" "kubectl=${pkg_version}"
 fi
 hold kubelet kubeadm kubectl
 
 # --- containerd configuration (needs kubeadm for the pause image) ------------------------------
-pause=$(kubeadm config images list --kubernetes-version "v${K8S_VERSION}" | awk '/\/pause:/ { p = $0 } END { print p }')
-[ -n "$pause" ] || fail "kubeadm config images list names no pause image for v${K8S_VERSION}"
+pause=$(kubeadm config images list --kubernetes-version "v${pause_version}" | awk '/\/pause:/ { p = $0 } END { print p }')
+[ -n "$pause" ] || fail "kubeadm config images list names no pause image for v${pause_version}"
 desired=$(containerd_config "$pause")
 grep -q 'SystemdCgroup = true' <<<"$desired" || fail "could not set SystemdCgroup = true in containerd's config"
 restart=0

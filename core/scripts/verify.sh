@@ -5,6 +5,8 @@
 # etcd client certificate (external). Prints one JSON object (the `clusterHealth` output) and
 # fails when the cluster is not healthy within the bounded wait. With `cni: none` nodes stay
 # NotReady until you install a CNI: reported (cniManaged false), not failed, as kubespray does.
+# Also reports this host's earliest certificate expiry (`kubeadm certs check-expiration`; null when
+# it cannot be read): the timers renew below 30 days (README: Certificates and etcd snapshots).
 # stdin-data: the expected node names, one a line
 set -euo pipefail
 : "${ETCD_MODE:?}"
@@ -13,6 +15,7 @@ set -euo pipefail
 : "${CNI_MANAGED:?}"
 : "${ATTEMPTS:?}"
 # @include lib/etcd.sh
+# @include lib/cert-expiry.sh
 export KUBECONFIG=/etc/kubernetes/admin.conf
 
 mapfile -t expected < <(grep -v '^[[:space:]]*$' || true)
@@ -43,11 +46,12 @@ members=0
 healthy=0
 missing=()
 unexpected=()
+endpoints=()
 # etcd_check: fills members, healthy, missing and unexpected; true when nothing is missing and
 # the healthy members reach the quorum.
 etcd_check() {
   local pod lines clients url line ep
-  members=0 healthy=0 missing=() unexpected=()
+  members=0 healthy=0 missing=() unexpected=() endpoints=()
   if [ "$ETCD_MODE" = stacked ]; then
     pod=$(etcd_pick_pod) || { missing=("${etcd_expected[@]}"); return 1; }
     lines=$(etcd_members "$pod") || lines=""
@@ -70,12 +74,16 @@ etcd_check() {
       --key /etc/kubernetes/pki/apiserver-etcd-client.key)
     local listed=""
     for ep in "${etcd_expected[@]}"; do
+      # Each endpoint's own answer, for the report (`etcd.endpoints`).
       if curl -sS --max-time 5 "${tls[@]}" "${ep%/}/health" 2>/dev/null | grep -q '"health": *"true"'; then
+        endpoints+=("{\"url\":\"${ep%/}\",\"healthy\":true}")
         healthy=$((healthy + 1))
         # The member list, from the first endpoint that answers (etcd's JSON gateway).
         if [ -z "$listed" ]; then
           listed=$(curl -sS --max-time 5 "${tls[@]}" -X POST -d '{}' "${ep%/}/v3/cluster/member/list" 2>/dev/null) || listed=""
         fi
+      else
+        endpoints+=("{\"url\":\"${ep%/}\",\"healthy\":false}")
       fi
     done
     members=$(grep -o '"peerURLs"' <<<"$listed" | wc -l || true)
@@ -99,10 +107,16 @@ json_strings() {
   for s in "$@"; do out+="${out:+,}\"${s}\""; done
   printf '[%s]' "$out"
 }
+# `{"earliestExpiry":"<RFC 3339>","certificate":"<name>"}`, or null: never a reason to fail verify.
+certificates=null
+if expiry=$(kubeadm certs check-expiration 2>/dev/null) && earliest=$(earliest_certificate "$expiry"); then
+  certificates=$(printf '{"earliestExpiry":"%s","certificate":"%s"}' "$(date -u -d "@${earliest%% *}" +%Y-%m-%dT%H:%M:%SZ)" "${earliest#* }")
+fi
 node_json=$(awk '{ printf "%s{\"name\":\"%s\",\"ready\":%s}", (NR > 1 ? "," : ""), $1, ($2 == "ready" ? "true" : "false") }' <<<"$report")
-printf '{"nodes":[%s],"allNodesReady":%s,"cniManaged":%s,"etcd":{"mode":"%s","members":%s,"expectedMembers":%s,"healthyEndpoints":%s,"quorum":%s,"hasQuorum":%s,"missingMembers":%s,"unexpectedMembers":%s}}\n' \
+endpoint_json=$(IFS=,; echo "${endpoints[*]}")
+printf '{"nodes":[%s],"allNodesReady":%s,"cniManaged":%s,"etcd":{"mode":"%s","members":%s,"expectedMembers":%s,"healthyEndpoints":%s,"quorum":%s,"hasQuorum":%s,"missingMembers":%s,"unexpectedMembers":%s,"endpoints":[%s]},"certificates":%s}\n' \
   "$node_json" "$all_ready" "$CNI_MANAGED" "$ETCD_MODE" "$members" "${#etcd_expected[@]}" "$healthy" "$ETCD_QUORUM" "$has_quorum" \
-  "$(json_strings "${missing[@]}")" "$(json_strings "${unexpected[@]}")"
+  "$(json_strings "${missing[@]}")" "$(json_strings "${unexpected[@]}")" "$endpoint_json" "$certificates"
 
 failed=()
 if [ -n "$absent" ]; then failed+=("not registered: $(tr '\n' ' ' <<<"$absent")"); fi

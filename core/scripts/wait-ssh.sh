@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Gate: the host answers SSH, sudo works, and first-boot provisioning (cloud-init) is finished.
+# Load balancers and etcd hosts; a node's preparation opens with the same gate (prepare-node.sh).
 set -euo pipefail
-if command -v cloud-init >/dev/null 2>&1; then
-  # Bounded: a broken cloud-init must not hang the deployment.
-  timeout 600 cloud-init status --wait >/dev/null 2>&1 || echo "kubeadm-ha: cloud-init did not report done; continuing" >&2
-fi
+# @include lib/first-boot.sh
+wait_for_first_boot
 echo "ready: $(hostname) $(uname -r)"

@@ -11,6 +11,7 @@ export interface Endpoint {
 
 /** What to send. */
 export interface RequestSpec {
+  /** An IPv4 address (the endpoint's port) or `address:port`. */
   readonly target: string;
   readonly method: "GET" | "PUT";
   readonly path: string;
@@ -45,8 +46,8 @@ export function httpsRequest(ep: Endpoint, r: RequestSpec): Promise<RequestRecor
     };
     const req = request(
       {
-        host: r.target,
-        port: ep.port,
+        host: r.target.split(":")[0],
+        port: r.target.includes(":") ? Number(r.target.split(":")[1]) : ep.port,
         path: r.path,
         method: r.method,
         ca: ep.ca,

@@ -1,4 +1,4 @@
-import { etcdLeader } from "../etcd-admin";
+import { etcdLeader, makeFollower } from "../etcd-admin";
 import { Lab } from "../lab";
 import { LabError } from "../lib/errors";
 import { nowMs, sleep } from "../lib/time";
@@ -8,13 +8,20 @@ import { Check } from "../report";
 import { DRILL, WAIT } from "../settings";
 import { failuresOutside, offsets, openDuring, reasons, summarize } from "./analysis";
 
-/** The control plane to black-hole: an etcd follower (the drill is about the load balancers) not in `spare`. */
+/**
+ * The control plane to black-hole: an etcd follower (the drill is about the load balancers) not in
+ * `spare` (colocated, `spare` also holds the VIP holder: this drill takes out a backend, not the VIP).
+ * When the only one left leads etcd (colocated with 3: the VIP holder and the idle connection's
+ * server are spared), the leadership moves to another member first.
+ */
 async function victimOf(lab: Lab, spare: readonly string[]): Promise<LabHost> {
   const leader = await etcdLeader(lab, lab.topo.cps);
   if (!leader) throw new LabError("no etcd member reports itself leader");
-  const victim = lab.topo.cps.find((c) => c !== leader && !spare.includes(c.name));
-  if (!victim)
-    throw new LabError(`no control plane to black-hole besides the etcd leader ${leader.name} and ${spare.join(", ")}`);
+  const candidates = lab.topo.cps.filter((c) => !spare.includes(c.name));
+  const victim = candidates.find((c) => c !== leader) ?? candidates[0];
+  if (!victim) throw new LabError(`no control plane to black-hole besides ${spare.join(", ")}`);
+  if (victim === leader)
+    await makeFollower(lab, victim, lab.topo.cps.find((c) => c !== victim) ?? victim, lab.topo.cps);
   return victim;
 }
 
@@ -28,8 +35,10 @@ async function victimOf(lab: Lab, spare: readonly string[]): Promise<LabHost> {
  * planes to leave alone (the one serving the idle connection of drill 7).
  */
 export async function blackholedControlPlane(lab: Lab, spare: readonly string[]): Promise<Check[]> {
-  const { active, standby } = await lab.activeLb();
-  const victim = await victimOf(lab, spare);
+  const { active, others } = await lab.activeLb();
+  const victim = await victimOf(lab, [...spare, active.name]);
+  // The HAProxy with checks only: the pair's standby; colocated, the first other control plane.
+  const standby = others.find((o) => o !== victim) ?? others[0];
   const { bounds, timers } = lab;
   const downLine = new RegExp(`Server kube-apiserver/${victim.name} is DOWN`);
   const upLine = new RegExp(`Server kube-apiserver/${victim.name} is UP`);

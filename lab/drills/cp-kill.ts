@@ -1,11 +1,15 @@
 import { quorumOf } from "../../core/config/types";
 import { makeFollower, makeLeader, newLeaderKnown } from "../etcd-admin";
+import { powerLoss } from "../host-power";
 import { Lab } from "../lab";
 import { nowMs } from "../lib/time";
 import { LabHost } from "../net/topology";
+import { VipMove, watchVipMove } from "../net/vip";
 import { Check } from "../report";
-import { ETCD_ELECTION_TIMEOUT_MS } from "../settings";
+import { ETCD_ELECTION_TIMEOUT_MS, WAIT } from "../settings";
 import { failuresOutside, offsets, openDuring, reasons, summarize } from "./analysis";
+import { liveSuccessors } from "./victims";
+import { dualMasters } from "./vrrp-races";
 
 /**
  * Drill 2: SIGKILL of everything on control plane `victim` (its etcd member and stand-in) while
@@ -16,6 +20,11 @@ import { failuresOutside, offsets, openDuring, reasons, summarize } from "./anal
  * redispatch) except those open on `victim` at the kill; stand-ins answer 503 only for requests
  * that started before the survivors knew the new leader (none at all for a follower); writes go
  * on while quorum holds. `down` are the control planes already dead.
+ *
+ * Colocated, the victim holds the VIP (drills/victims.ts): it loses power as a whole (cable pulled
+ * and every process SIGKILLed, as the LB in drill 4), so its load balancer dies with it. Then the
+ * VIP must reach a peer within the hard-failure bound, and the new holder's HAProxy marks the
+ * victim DOWN within the silent-server bound (no RST from a host that is off).
  */
 export async function cpHardKill(
   lab: Lab,
@@ -24,6 +33,7 @@ export async function cpHardKill(
   role: "leader" | "follower",
 ): Promise<Check[]> {
   const { active } = await lab.activeLb();
+  const holder = victim === active;
   const alive = lab.topo.cps.filter((c) => !down.includes(c));
   const survivors = alive.filter((c) => c !== victim);
   if (role === "leader") await makeLeader(lab, victim, alive);
@@ -31,21 +41,32 @@ export async function cpHardKill(
   const members = lab.topo.cps.length;
   const { bounds, timers } = lab;
   const lost = down.length + 1;
+  const successors = liveSuccessors(lab, victim).map((l) => l.name);
+  const downBound = holder ? bounds.markDownSilentMs : bounds.markDownMs;
   let t0 = 0;
   let killed = 0;
+  let watcher = active;
   const { loop, value } = await lab.withLoop(`kill-${victim.name}`, async () => {
     t0 = nowMs();
-    killed = (await lab.powerOff(victim)).goneAt;
+    const leader =
+      role === "leader" ? newLeaderKnown(lab, survivors, t0, bounds.electionMs + 5_000) : Promise.resolve(undefined);
+    let move: VipMove | undefined;
+    if (holder) {
+      killed = (await powerLoss(lab, victim)).goneAt;
+      move = await watchVipMove(lab.topo, victim.name, successors, WAIT.vipMs);
+      watcher = lab.topo.lbs.find((l) => l.name === move?.holder) ?? active;
+    } else killed = (await lab.powerOff(victim)).goneAt;
     const [line, leaderAt] = await Promise.all([
       lab
-        .haproxyLog(active)
-        .waitFor(new RegExp(`Server kube-apiserver/${victim.name} is DOWN`), t0, bounds.markDownMs + 5_000),
-      role === "leader" ? newLeaderKnown(lab, survivors, t0, bounds.electionMs + 5_000) : Promise.resolve(undefined),
+        .haproxyLog(watcher)
+        .waitFor(new RegExp(`Server kube-apiserver/${victim.name} is DOWN`), t0, downBound + 5_000),
+      leader,
     ]);
-    return { downAt: line.at, leaderAt };
+    return { downAt: line.at, leaderAt, move };
   });
   const s = summarize(loop.records);
   const markDownMs = Math.round(value.downAt - t0);
+  const vipMs = value.move ? Math.round(value.move.arrivedAt - t0) : undefined;
   const electionMs = value.leaderAt === undefined ? null : Math.round(value.leaderAt - t0);
   // LB layer: a request without any HTTP answer was lost between client and api-server. Bytes
   // already sent to the killed process die with it, so only requests open at that instant may be.
@@ -59,13 +80,34 @@ export async function cpHardKill(
   const writesAfter = loop.records.filter((r) => r.kind === "write" && r.ok && r.start > t0).length;
   const label = `2 control-plane hard kill: ${victim.name}, etcd ${role} (${lost} of ${members} down)`;
   const q = quorumOf(members);
+  const races = dualMasters(lab, t0);
+  const vipRow: Check[] =
+    vipMs === undefined
+      ? []
+      : [
+          {
+            drill: label,
+            expectation: `${victim.name} held the VIP (its HAProxy and keepalived die with it): VIP on a peer in < ${Math.round(bounds.vipHardMs)} ms (3 x advert_int ${timers.advertIntMs} ms + skew, as drill 4)`,
+            measured: `VIP ${victim.name} -> ${value.move?.holder} in ${vipMs} ms${races.length ? `; two MASTERs at once: ${races.join("; ")}` : ""}`,
+            pass: vipMs < bounds.vipHardMs,
+            figures: {
+              from: victim.name,
+              to: value.move?.holder ?? null,
+              vipMovedMs: vipMs,
+              dualMasters: races.length,
+            },
+          },
+        ];
   return [
+    ...vipRow,
     {
       drill: label,
-      expectation: `HAProxy (${active.name}) marks ${victim.name} DOWN within ${bounds.markDownMs} ms (refused checks: inter ${timers.checkInterMs} + ${timers.checkFall - 1} x fastinter ${timers.checkFastInterMs}, rendered, + allowance; refused traffic: at once, observe layer4)`,
-      measured: `${victim.name} DOWN after ${markDownMs} ms`,
-      pass: markDownMs <= bounds.markDownMs,
-      figures: { victim: victim.name, markDownMs },
+      expectation: holder
+        ? `HAProxy on the new VIP holder (${watcher.name}) marks ${victim.name} DOWN within ${downBound} ms (a host that is off sends no RST: the silent-server bound of drill 9; traffic that meets it gives up after timeout connect ${timers.timeoutConnectMs} ms, observe layer4)`
+        : `HAProxy (${active.name}) marks ${victim.name} DOWN within ${bounds.markDownMs} ms (refused checks: inter ${timers.checkInterMs} + ${timers.checkFall - 1} x fastinter ${timers.checkFastInterMs}, rendered, + allowance; refused traffic: at once, observe layer4)`,
+      measured: `${victim.name} DOWN after ${markDownMs} ms${holder ? ` on ${watcher.name}` : ""}`,
+      pass: markDownMs <= downBound,
+      figures: { victim: victim.name, markDownMs, vipHolderKilled: holder },
     },
     {
       drill: label,

@@ -17,8 +17,9 @@ export async function quorumLoss(lab: Lab, down: readonly LabHost[]): Promise<{ 
   const members = lab.topo.cps.length;
   const q = quorumOf(members);
   const alive = lab.topo.cps.filter((c) => !down.includes(c));
-  const victims = alive.slice(0, alive.length - q.quorum + 1);
-  const survivor = alive[alive.length - 1];
+  // Colocated, the VIP holder survives: the VIP stays and its HAProxy reports the empty backend.
+  const survivor = alive.includes(active) ? active : alive[alive.length - 1];
+  const victims = alive.filter((c) => c !== survivor).slice(0, alive.length - q.quorum + 1);
   const { bounds } = lab;
   let t0 = 0;
   let killed = 0;

@@ -1,3 +1,4 @@
+import { boot } from "../host-power";
 import { Lab, WRITE_PREFIX } from "../lab";
 import { nowMs, pollUntil } from "../lib/time";
 import { LabHost } from "../net/topology";
@@ -7,7 +8,8 @@ import { reasons } from "./analysis";
 
 /**
  * Drill 6: the dead control planes come back (etcd restarted on its existing data dir, stand-in
- * restarted) with the client loop running through the VIP. Writes through the VIP must resume
+ * restarted; colocated, HAProxy and keepalived too, the VIP address dropped and the cable back
+ * after a power loss) with the client loop running through the VIP. Writes through the VIP must resume
  * within the bound, and every write any client saw acknowledged during the whole run must still
  * be there with its value.
  */
@@ -16,7 +18,7 @@ export async function recovery(lab: Lab, down: readonly LabHost[]): Promise<Chec
   let attempt = 0;
   const { loop, value } = await lab.withLoop("recovery", async () => {
     t0 = nowMs();
-    for (const cp of down) lab.startControlPlane(cp);
+    for (const cp of down) await boot(lab, cp);
     const resumed = await pollUntil(
       "a write through the VIP to succeed",
       async () => {

@@ -29,6 +29,8 @@ export interface LabTopology {
   readonly lbs: readonly LabHost[];
   /** Control planes cp1..cpN. */
   readonly cps: readonly LabHost[];
+  /** Dedicated etcd hosts etcd1..etcdN (`--etcd external`); none with stacked etcd. */
+  readonly etcds: readonly LabHost[];
   /** Where the client loops run. */
   readonly client: LabHost;
   /** The validated spec, built by the program's own `buildSpec`. */
@@ -46,12 +48,17 @@ function host(name: string, role: LabRole, last: number): LabHost {
  * a stack goes through (`config` adds or overrides stack keys, e.g. for tests of other timers).
  * Every address is checked to lie in 198.18.0.0/15.
  */
-export function buildTopology(controlPlanes: number, config: Readonly<Record<string, unknown>> = {}): LabTopology {
+export function buildTopology(
+  controlPlanes: number,
+  config: Readonly<Record<string, unknown>> = {},
+  etcdHosts = 0,
+): LabTopology {
   const lbs = [1, 2].map((i) => host(`lb${i}`, "loadBalancer", NET.lbHostBase + i));
   const cps = Array.from({ length: controlPlanes }, (_, i) =>
     host(`cp${i + 1}`, "controlPlane", NET.cpHostBase + i + 1),
   );
   const client = host("client", "client", NET.clientHost);
+  const etcds = Array.from({ length: etcdHosts }, (_, i) => host(`etcd${i + 1}`, "etcd", NET.etcdHostBase + i + 1));
   const spec = buildSpec({
     "kubeadm-ha:vip": `${address(NET.vipHost)}/${NET.prefix}`,
     // vipInterface is left to its default, auto: the load-balancer step finds eth0, which holds each LB's address.
@@ -60,19 +67,20 @@ export function buildTopology(controlPlanes: number, config: Readonly<Record<str
     "kubeadm-ha:loadBalancers": lbs.map((h) => ({ name: h.name, address: h.address })),
     "kubeadm-ha:controlPlanes": cps.map((h) => ({ name: h.name, address: h.address })),
     "kubeadm-ha:workers": [],
+    ...(etcds.length > 0 ? { "kubeadm-ha:etcdHosts": etcds.map((h) => ({ name: h.name, address: h.address })) } : {}),
     ...config,
   });
   const range = parseIpv4Cidr(NET.range);
-  for (const a of [spec.vip, ...[...lbs, ...cps, client].map((h) => h.address)]) {
+  for (const a of [spec.vip, ...[...lbs, ...cps, ...etcds, client].map((h) => h.address)]) {
     if (!range || !contains(range, a)) throw new LabError(`lab address ${a} is outside ${NET.range}`);
   }
-  return { bridgeNs: `${NS_PREFIX}br`, lbs, cps, client, spec };
+  return { bridgeNs: `${NS_PREFIX}br`, lbs, cps, etcds, client, spec };
 }
 
 /** The interface every lab host has: one veth end, on the lab bridge. */
 export const LAB_INTERFACE = "eth0";
 
-/** Every host namespace of the lab, bridge excluded. */
+/** Every host namespace of the lab, bridge excluded; once each (colocated: the LBs are the control planes). */
 export function allHosts(t: LabTopology): LabHost[] {
-  return [...t.lbs, ...t.cps, t.client];
+  return [...new Set([...t.lbs, ...t.cps, ...t.etcds, t.client])];
 }

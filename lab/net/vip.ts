@@ -61,23 +61,34 @@ export interface VipMove {
   readonly leftAt?: number;
   /** First poll that saw it on `to`. */
   readonly arrivedAt: number;
+  /** Where it arrived (one of `to`). */
+  readonly holder: string;
   /** Polls made. */
   readonly polls: number;
 }
 
-/** Polls every {@link WAIT.vipPollMs} ms until the VIP is on `to`, noting when it left `from`. */
-export async function watchVipMove(t: LabTopology, from: string, to: string, timeoutMs: number): Promise<VipMove> {
+/**
+ * Polls every {@link WAIT.vipPollMs} ms until the VIP is on `to` (one host, or any of several: with
+ * colocated LBs the peer with the highest priority takes it), noting when it left `from`.
+ */
+export async function watchVipMove(
+  t: LabTopology,
+  from: string,
+  to: string | readonly string[],
+  timeoutMs: number,
+): Promise<VipMove> {
+  const targets = typeof to === "string" ? [to] : to;
   let leftAt: number | undefined;
   let polls = 0;
   const r = await pollUntil(
-    `the VIP on ${to}`,
+    `the VIP on ${targets.join(" or ")}`,
     async () => {
       const holders = await vipHolders(t);
       polls++;
       if (leftAt === undefined && !holders.includes(from)) leftAt = nowMs();
-      return holders.includes(to) ? true : undefined;
+      return holders.find((h) => targets.includes(h));
     },
     { timeoutMs, intervalMs: WAIT.vipPollMs },
   );
-  return { leftAt, arrivedAt: r.at, polls };
+  return { leftAt, arrivedAt: r.at, polls, holder: r.value };
 }

@@ -1,4 +1,5 @@
 import { Agent, request } from "node:http";
+import { Agent as TlsAgent, request as tlsRequest } from "node:https";
 
 /** An etcd call that failed; `timedOut` when etcd did not answer in time. */
 export class EtcdError extends Error {
@@ -42,17 +43,38 @@ export function prefixEnd(prefix: string): string {
   return Buffer.from([0]).toString("base64");
 }
 
+/** Client TLS towards an etcd that requires it (the external etcd variant): PEM contents. */
+export interface EtcdTls {
+  readonly ca: Buffer;
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+/** What the stand-in needs of etcd: one gateway, or several with failover (standin/failover-etcd.ts). */
+export type EtcdApi = Pick<EtcdGateway, "put" | "range" | "status">;
+
 /**
  * A small client of etcd's v3 HTTP/JSON gateway (`/v3/kv/put`, `/v3/kv/range`,
- * `/v3/maintenance/status`; keys and values base64), on node's http. Every call has a deadline.
+ * `/v3/maintenance/status`; keys and values base64), on node's http, or https with a client
+ * certificate when `tls` is given. Every call has a deadline.
  */
 export class EtcdGateway {
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  private readonly agent: Agent;
 
   constructor(
     private readonly host: string,
     private readonly port: number,
-  ) {}
+    private readonly tls?: EtcdTls,
+  ) {
+    this.agent = tls
+      ? new TlsAgent({ keepAlive: true, maxSockets: 64, ca: tls.ca, cert: tls.cert, key: tls.key })
+      : new Agent({ keepAlive: true, maxSockets: 64 });
+  }
+
+  /** `host:port` of this gateway's member. */
+  get endpoint(): string {
+    return `${this.host}:${this.port}`;
+  }
 
   /** Writes `key` = `value`; resolves with the revision once etcd committed it (quorum). */
   async put(key: string, value: string, timeoutMs: number): Promise<{ revision: number }> {
@@ -82,7 +104,7 @@ export class EtcdGateway {
   private call(path: string, body: Json, timeoutMs: number): Promise<Json> {
     return new Promise((resolve, reject) => {
       const payload = JSON.stringify(body);
-      const req = request(
+      const req = (this.tls ? tlsRequest : request)(
         {
           host: this.host,
           port: this.port,

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createServer, Server } from "node:https";
 import { IncomingMessage, ServerResponse } from "node:http";
-import { EtcdError, EtcdGateway } from "./etcd-gateway";
+import { EtcdApi, EtcdError } from "./etcd-gateway";
 
 /** Settings of one api-server stand-in. */
 export interface StandinOptions {
@@ -10,8 +10,8 @@ export interface StandinOptions {
   /** TLS files. */
   readonly certFile: string;
   readonly keyFile: string;
-  /** The local etcd member (stacked etcd: the api-server talks to 127.0.0.1:2379 only). */
-  readonly etcd: EtcdGateway;
+  /** The local etcd member (stacked etcd: the api-server talks to 127.0.0.1:2379 only), or the external members with failover. */
+  readonly etcd: EtcdApi;
   /** Deadline of the `/readyz` linearizable read. */
   readonly readyzTimeoutMs: number;
   /** Deadline of a `/kv` etcd call. */

@@ -14,6 +14,10 @@ export const FAKE = {
   caCertHash: `sha256:${"d".repeat(64)}`,
   kubeconfig: fakeKubeconfig("192.168.1.100:6443"),
   sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nFAKESSHKEYMATERIAL\n-----END OPENSSH PRIVATE KEY-----\n",
+  /** What the etcd-ca step prints (etcdHosts): the etcd CA bundle. */
+  etcdCa: "RkFLRUVUQ0RDQUtFWQ==",
+  /** What the etcd-client-cert step prints (etcdHosts): the api-server's etcd client bundle. */
+  etcdClientCerts: "RkFLRUVUQ0RDTElFTlQ=",
 } as const;
 
 /** The marker Pulumi wraps secret inputs in when they reach a mock. */
@@ -61,6 +65,8 @@ function fakeStdout(name: string, nodes: string[], server: string): string {
   if (is("ca-cert-hash")) return `${FAKE.caCertHash}\n`;
   if (is("admin-kubeconfig")) return fakeKubeconfig(server);
   if (is("verify")) return fakeHealth(nodes);
+  if (name === "etcd-ca") return `${FAKE.etcdCa}\n`;
+  if (name === "etcd-client-cert") return `${FAKE.etcdClientCerts}\n`;
   return "ok\n";
 }
 

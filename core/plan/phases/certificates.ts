@@ -87,7 +87,7 @@ function renewScript(spec: ClusterSpec, cp: HostSpec, kubeconfigUrn: string): st
     RENEW_BEFORE_DAYS,
     URGENT_DAYS,
     PEER_ADDRESSES: peers.length > 0 ? peers.join(" ") : "none",
-    API_PORT: spec.apiPort,
+    API_PORT: spec.apiServerPort,
     STACKED_ETCD: String(spec.etcd.mode === "stacked"),
     KUBECONFIG_URN: kubeconfigUrn,
     MANIFESTS_DIR: "/etc/kubernetes/manifests",

@@ -18,6 +18,7 @@ type OptionalField =
   | "runsOn"
   | "scope"
   | "deleteScript"
+  | "updateScript"
   | "secretStdout"
   | "provides"
   | "replaceOn"

@@ -121,6 +121,6 @@ function restoreScript(spec: ClusterSpec, cp: HostSpec): string {
     HELD_DIR: "/etc/kubernetes/kubeadm-ha/restore-held",
     PKI_DIR: ETCD_PKI_DIR,
     RUNTIME_ENDPOINT,
-    API_PORT: spec.apiPort,
+    API_PORT: spec.apiServerPort,
   });
 }

@@ -18,7 +18,10 @@ export function initFirstControlPlane(ctx: PhaseContext): PlanStep[] {
   const { spec } = ctx;
   const admin = adminHost(spec);
   const prepared = stepOf(ctx.before, "prepare-node", admin.name).id;
-  const lbs = ids(stepsOf(ctx.before, "load-balancer"));
+  // Colocated: the VIP needs one holder, the first control plane's; the others' HAProxy and keepalived
+  // install while kubeadm init runs (each still waits for the one before it).
+  const allLbs = ids(stepsOf(ctx.before, "load-balancer"));
+  const lbs = spec.loadBalancerMode === "colocated" ? allLbs.slice(0, 1) : allLbs;
   // Names these steps had when they were `<first control plane>-<phase>`: kept as aliases.
   const former = (phase: string): string[] => [`${admin.name}-${phase}`];
   // An NLB has no VIP to wait for: kubeadm waits for it.
@@ -37,7 +40,7 @@ export function initFirstControlPlane(ctx: PhaseContext): PlanStep[] {
   const initConfig = serialiseInitConfig(spec);
   const others = spec.controlPlanes
     .filter((cp) => cp.name !== admin.name)
-    .map((cp) => `${cp.privateAddress}:${spec.apiPort}`);
+    .map((cp) => `${cp.privateAddress}:${spec.apiServerPort}`);
   const init = step({
     scope: "stack",
     host: admin.name,
@@ -62,7 +65,8 @@ export function initFirstControlPlane(ctx: PhaseContext): PlanStep[] {
       ["bootstrapToken", "certificateKey"],
     ),
     // No delete script and never replaced: resetting the init node is its own join step's business.
-    after: [vip?.id ?? prepared],
+    // With etcdHosts: once the api-server's etcd client files are in place.
+    after: [vip?.id ?? prepared, ...ids(stepsOf(ctx.before, "etcd-client", admin.name))],
     protect: true,
     formerIds: former("kubeadm-init"),
     files: [kubeadmConfigFile("init", initConfig)],

@@ -1,10 +1,10 @@
 import { HostSpec } from "../../config/types";
 import { serialiseJoinConfig } from "../kubeadm";
-import { onlyStep, stepOf } from "../lookup";
+import { onlyStep, stepOf, stepsOf } from "../lookup";
 import { urnPlaceholder } from "../placeholders";
 import { PlanStep } from "../plan-step";
 import { fillTemplate, stepScript } from "../template";
-import { adminHost, helperOf, kubeNodes, PhaseContext, peerUrl, step } from "./context";
+import { adminHost, helperOf, ids, kubeNodes, PhaseContext, peerUrl, step } from "./context";
 import { API_ATTEMPTS } from "./init";
 import { kubeadmConfigFile, PLACEHOLDER_VARS } from "./kubeadm-inputs";
 import { drainSteps, forgetSteps, helpedBy } from "./removal";
@@ -43,6 +43,8 @@ export function joinNodes(ctx: PhaseContext): PlanStep[] {
   const joins: PlanStep[] = [];
   const joinAfter = (h: HostSpec): string[] => [
     stepOf(ctx.before, "prepare-node", h.name).id,
+    // With etcdHosts, a control plane's etcd client files.
+    ...ids(stepsOf(ctx.before, "etcd-client", h.name)),
     token.id,
     caHash,
     forgetOf.get(h.name) as string,

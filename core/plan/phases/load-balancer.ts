@@ -1,4 +1,4 @@
-import { ClusterSpec, HostSpec } from "../../config/types";
+import { ClusterSpec, HostSpec, loadBalancerHosts } from "../../config/types";
 import { haproxyConfig, serialiseHaproxy } from "../haproxy";
 import {
   advertInt,
@@ -18,18 +18,25 @@ import { fillTemplate, stepScript } from "../template";
 import { PhaseContext, step } from "./context";
 
 /**
- * Each load balancer: on AWS the VIP mover first, then HAProxy and keepalived. The LBs take turns:
- * the second one's step waits for the first, so a config change reloads one keepalived at a time
- * and the VIP always has a holder.
+ * Each load balancer (the pair, or every control plane with `loadBalancerMode: colocated`): on AWS
+ * the VIP mover first, then HAProxy and keepalived. They take turns: each step waits for the one
+ * before it, so a config change (a control plane added or removed changes every backend and peer
+ * list) reloads one keepalived at a time and the VIP always has a holder. A colocated step also
+ * waits for its host's node preparation (one apt at a time on a host) and, on removal, stops both
+ * daemons there.
  */
 export function loadBalancers(ctx: PhaseContext): PlanStep[] {
   const { spec } = ctx;
   const haproxyCfg = serialiseHaproxy(haproxyConfig(spec));
+  const colocated = spec.loadBalancerMode === "colocated";
+  const hosts = loadBalancerHosts(spec);
   let previous: string | undefined;
-  return spec.loadBalancers.flatMap((lb, index) => {
-    const gate = stepOf(ctx.before, "wait-ssh", lb.name).id;
+  return hosts.flatMap((lb, index) => {
+    const gate = stepOf(ctx.before, colocated ? "prepare-node" : "wait-ssh", lb.name).id;
     const mover = spec.aws ? vipMover(spec, spec.aws.region, lb, gate) : undefined;
-    const balancer = loadBalancer(spec, lb, index, haproxyCfg, [mover?.id ?? gate, ...(previous ? [previous] : [])]);
+    const peers = hosts.filter((o) => o !== lb);
+    const after = [mover?.id ?? gate, ...(previous ? [previous] : [])];
+    const balancer = loadBalancer(spec, { lb, peers, index }, haproxyCfg, after);
     previous = balancer.id;
     return mover ? [mover, balancer] : [balancer];
   });
@@ -60,13 +67,28 @@ function vipMover(spec: ClusterSpec, region: string, lb: HostSpec, after: string
   });
 }
 
+/** One load balancer, its unicast peers and its place in the list (priority). */
+interface Balancer {
+  /** The host running HAProxy and keepalived. */
+  readonly lb: HostSpec;
+  /** The other hosts that may hold the VIP. */
+  readonly peers: readonly HostSpec[];
+  /** Position among them. */
+  readonly index: number;
+}
+
 /** HAProxy to every api-server and keepalived holding the VIP (the interface found on the host when `auto`). */
-function loadBalancer(spec: ClusterSpec, lb: HostSpec, index: number, haproxyCfg: string, after: string[]): PlanStep {
-  const peer = spec.loadBalancers.find((o) => o !== lb);
+function loadBalancer(
+  spec: ClusterSpec,
+  { lb, peers, index }: Balancer,
+  haproxyCfg: string,
+  after: string[],
+): PlanStep {
+  const colocated = spec.loadBalancerMode === "colocated";
   const keepalivedConf = serialiseKeepalived(
     keepalivedConfig(spec, {
       self: lb,
-      peer,
+      peers,
       index,
       notifyMaster: spec.aws ? NOTIFY_SCRIPT_PATH : undefined,
       vipGuard: spec.aws ? NOTIFY_SCRIPT_PATH : undefined,
@@ -77,8 +99,11 @@ function loadBalancer(spec: ClusterSpec, lb: HostSpec, index: number, haproxyCfg
     host: lb.name,
     phase: "load-balancer",
     description:
-      `HAProxy on :${spec.apiPort} to ${spec.controlPlanes.length} api-servers, ` +
-      `keepalived VRRPv${VRRP_VERSION} for ${spec.vip} (priority ${vrrpPriority(index)}, advert ${advertInt(spec.vrrpAdvertInterval)} s)`,
+      `HAProxy on :${spec.apiPort} to ${spec.controlPlanes.length} api-servers${colocated ? ` on :${spec.apiServerPort}` : ""}, ` +
+      `keepalived VRRPv${VRRP_VERSION} for ${spec.vip} (priority ${vrrpPriority(index, peers.length + 1)}, advert ${advertInt(spec.vrrpAdvertInterval)} s)` +
+      (colocated
+        ? `; unicast peers: the other ${peers.length} control plane(s); on removal, both stopped and disabled`
+        : ""),
     run: stepScript("load-balancer", {
       HAPROXY_CFG: haproxyCfg,
       KEEPALIVED_CONF: keepalivedConf,
@@ -90,6 +115,10 @@ function loadBalancer(spec: ClusterSpec, lb: HostSpec, index: number, haproxyCfg
       SCRIPT_USER,
     }),
     after,
+    // Colocated: a control plane that leaves must not keep a keepalived that claims the VIP.
+    ...(colocated
+      ? { deleteScript: fillTemplate("remove-load-balancer", { CHECK_SCRIPT_PATH }), dialAttempts: 4 }
+      : {}),
     files: [
       { path: "/etc/haproxy/haproxy.cfg", content: haproxyCfg },
       { path: "/etc/keepalived/keepalived.conf", content: keepalivedConf },

@@ -1,0 +1,71 @@
+import { HostSpec } from "../../config/types";
+import { stepsOf } from "../lookup";
+import { PlanStep } from "../plan-step";
+import { fillTemplate } from "../template";
+import { adminHost, ids, PhaseContext, step } from "./context";
+
+/** Seconds a node's drain may take before its upgrade step fails (the node stays cordoned, nothing upgraded). */
+export const UPGRADE_DRAIN_TIMEOUT_SECONDS = 300;
+
+/** Checks 5 s apart for a node to report the new version and Ready after its kubelet restarted (5 minutes). */
+export const UPGRADE_READY_ATTEMPTS = 60;
+
+/**
+ * The upgrade, in the order of kubeadm's "Upgrading kubeadm clusters": `kubeadm upgrade apply` on
+ * the admin host, `kubeadm upgrade node` on the other control planes one at a time, then on the
+ * workers in `upgradeMaxUnavailable` lanes (worker i waits for worker i - lanes). Every step has
+ * no create script, only an update script that carries the version: a fresh stack runs none of
+ * them (no SSH session, nothing on the critical path), and raising kubernetesVersion changes only
+ * their update scripts (and node preparation's), so `pulumi up` runs them in this order after
+ * every node is prepared, and never an init or join step again. One step per worker, run on the
+ * worker itself: it drains and uncordons itself with its kubelet credentials (lib/upgrade.sh), so
+ * no admin-host step per worker changes when the admin host does. Each script is a guarded no-op
+ * on a node that already runs the version.
+ */
+export function upgradeCluster(ctx: PhaseContext): PlanStep[] {
+  const { spec } = ctx;
+  const admin = adminHost(spec);
+  const vars = (h: HostSpec): Record<string, string | number> => ({
+    NODE_NAME: h.name,
+    TARGET_VERSION: spec.kubernetesVersion,
+    K8S_REPO_MINOR: spec.kubernetesMinor,
+    DRAIN_TIMEOUT_SECONDS: UPGRADE_DRAIN_TIMEOUT_SECONDS,
+    READY_ATTEMPTS: UPGRADE_READY_ATTEMPTS,
+  });
+  const drain = `drain (at most ${UPGRADE_DRAIN_TIMEOUT_SECONDS} s)`;
+  const apply = step({
+    scope: "stack",
+    host: admin.name,
+    phase: "upgrade-apply",
+    description:
+      `nothing on create; when kubernetesVersion changes: ${drain}, kubeadm ${spec.kubernetesVersion}, ` +
+      "kubeadm upgrade plan + apply, kubelet/kubectl held, restart, version check, uncordon",
+    updateScript: fillTemplate("upgrade-apply", vars(admin)),
+    // After every node is prepared (each refuses a version it cannot reach) and has joined.
+    after: [...ids(stepsOf(ctx.before, "prepare-node")), ...ids(stepsOf(ctx.before, "kubeadm-join"))],
+  });
+  const steps = [apply];
+  let previous = apply.id;
+  for (const cp of spec.controlPlanes.filter((c) => c.name !== admin.name)) {
+    steps.push(nodeStep(cp, [previous], vars(cp), drain));
+    previous = steps[steps.length - 1].id;
+  }
+  const lanes = spec.upgradeMaxUnavailable;
+  const workers = spec.workers.map((w, i) =>
+    nodeStep(w, [i >= lanes ? `${spec.workers[i - lanes].name}-upgrade-node` : previous], vars(w), drain),
+  );
+  return [...steps, ...workers];
+}
+
+/** A control plane's or worker's `kubeadm upgrade node`, on the node itself. */
+function nodeStep(h: HostSpec, after: string[], vars: Record<string, string | number>, drain: string): PlanStep {
+  return step({
+    host: h.name,
+    phase: "upgrade-node",
+    description:
+      `nothing on create; when kubernetesVersion changes: ${drain}, kubeadm ${String(vars.TARGET_VERSION)}, ` +
+      "kubeadm upgrade node, kubelet/kubectl held, restart, version check, uncordon",
+    updateScript: fillTemplate("upgrade-node", { ...vars, ROLE: h.role }),
+    after,
+  });
+}

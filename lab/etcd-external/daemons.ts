@@ -1,0 +1,134 @@
+/**
+ * The external etcd variant of the lab (`npm run lab -- --etcd external`): REAL etcd members on
+ * their own hosts (namespaces etcd1..etcdN) with kubeadm's TLS layout (server, peer and client
+ * certificates of one etcd CA, made with openssl by lab/etcd-restore/pki.ts), and api-server
+ * stand-ins on the control planes that reach them as a kube-apiserver with
+ * `etcd.external` does: every endpoint, over TLS, with the api-server's etcd client certificate.
+ */
+import { join } from "node:path";
+import { etcdClientUrl } from "../../core/config/validate-etcd";
+import { hostDir, LabPaths } from "../daemons";
+import { makeEtcdPki, pkiDirOf } from "../etcd-restore/pki";
+import { Daemon, startDaemon } from "../lib/daemon";
+import { LabHost, LabTopology } from "../net/topology";
+import { LabCert } from "../tls";
+
+/** Where the run keeps the etcd PKI (member folders, and `client/` with the api-server's certificate). */
+export function etcdPkiRoot(p: LabPaths): string {
+  return join(p.work, "etcd-pki");
+}
+
+/** Makes the etcd CA and every member's and the api-server's certificates (kubeadm's file names). */
+export function makeExternalEtcdPki(p: LabPaths, t: LabTopology): void {
+  makeEtcdPki(
+    etcdPkiRoot(p),
+    t.etcds.map((h) => ({ name: h.name, address: h.address })),
+  );
+}
+
+/**
+ * One etcd member on an etcd host, with the flags kubeadm's `etcd local` phase gives a member
+ * (client and peer TLS with client-certificate auth, one CA), and the membership of the guide:
+ * a static initial cluster of every etcd host. Restarting on the same data dir rejoins.
+ */
+export function startExternalEtcd(p: LabPaths, t: LabTopology, h: LabHost, token: string): Daemon {
+  const pki = pkiDirOf(etcdPkiRoot(p), h.name);
+  const cluster = t.etcds.map((e) => `${e.name}=https://${e.address}:2380`).join(",");
+  return startDaemon({
+    name: `etcd@${h.name}`,
+    ns: h.ns,
+    logFile: join(p.logs, `etcd-${h.name}.log`),
+    argv: [
+      "etcd",
+      "--name",
+      h.name,
+      "--data-dir",
+      join(hostDir(p, h), "etcd-data"),
+      "--listen-client-urls",
+      `https://127.0.0.1:2379,${etcdClientUrl({ privateAddress: h.address })}`,
+      "--advertise-client-urls",
+      etcdClientUrl({ privateAddress: h.address }),
+      "--listen-peer-urls",
+      `https://${h.address}:2380`,
+      "--initial-advertise-peer-urls",
+      `https://${h.address}:2380`,
+      "--initial-cluster",
+      cluster,
+      "--initial-cluster-state",
+      "new",
+      "--initial-cluster-token",
+      token,
+      "--client-cert-auth=true",
+      "--trusted-ca-file",
+      join(pki, "ca.crt"),
+      "--cert-file",
+      join(pki, "server.crt"),
+      "--key-file",
+      join(pki, "server.key"),
+      "--peer-client-cert-auth=true",
+      "--peer-trusted-ca-file",
+      join(pki, "ca.crt"),
+      "--peer-cert-file",
+      join(pki, "peer.crt"),
+      "--peer-key-file",
+      join(pki, "peer.key"),
+      // kubeadm runs etcd 3.5, where pre-vote is on by default (etcd PR #12770).
+      "--pre-vote=true",
+      "--logger",
+      "zap",
+      "--log-outputs",
+      "stderr",
+    ],
+  });
+}
+
+/** The api-server stand-in of a control plane, on the etcd hosts' endpoints with the api-server's client certificate. */
+export function startExternalStandin(p: LabPaths, t: LabTopology, cp: LabHost, cert: LabCert): Daemon {
+  const client = join(etcdPkiRoot(p), "client");
+  return startDaemon({
+    name: `apiserver-standin@${cp.name}`,
+    ns: cp.ns,
+    cwd: p.repo,
+    logFile: join(p.logs, `apiserver-standin-${cp.name}.log`),
+    argv: [
+      process.execPath,
+      "--import",
+      "tsx",
+      join(p.repo, "lab", "apiserver-standin.ts"),
+      "--name",
+      cp.name,
+      "--port",
+      String(t.spec.apiServerPort),
+      "--cert",
+      cert.certFile,
+      "--key",
+      cert.keyFile,
+      // What ClusterConfiguration.etcd.external renders: the same endpoints, in the same order.
+      "--etcd-endpoints",
+      t.spec.etcd.mode === "external" ? t.spec.etcd.endpoints.join(",") : "",
+      "--etcd-ca",
+      join(client, "ca.crt"),
+      "--etcd-cert",
+      join(client, "apiserver-etcd-client.crt"),
+      "--etcd-key",
+      join(client, "apiserver-etcd-client.key"),
+    ],
+  });
+}
+
+/**
+ * `etcdctl` with the api-server's client certificate against `endpoints`, as argv for a lab namespace
+ * (Debian's etcdctl 3.4).
+ */
+export function etcdctlArgv(p: LabPaths, endpoints: readonly string[], args: readonly string[]): string[] {
+  const client = join(etcdPkiRoot(p), "client");
+  return [
+    "etcdctl",
+    `--endpoints=${endpoints.join(",")}`,
+    `--cacert=${join(client, "ca.crt")}`,
+    `--cert=${join(client, "apiserver-etcd-client.crt")}`,
+    `--key=${join(client, "apiserver-etcd-client.key")}`,
+    "--command-timeout=3s",
+    ...args,
+  ];
+}
