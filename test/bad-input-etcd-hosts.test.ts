@@ -100,19 +100,15 @@ test("etcdHosts and externalEtcdEndpoints are exclusive; every problem is report
   assert.ok(!lines.some((l) => l.startsWith("kubeadm-ha:controlPlanes")), lines.join("\n"));
 });
 
-test("etcdHosts on aws is refused with what to do instead (the program creates aws hosts, and no etcd hosts yet)", () => {
+test("etcdHosts on aws is refused with what to do instead (the program creates aws hosts: etcdCount)", () => {
   const problems = problemsOf(stackWith("aws-example", { etcdHosts: etcd(3) }));
   const p = problems.find((x) => x.key === "kubeadm-ha:etcdHosts");
   assert.ok(p, shown(problems).join("\n"));
-  assert.match(p.message, /on aws the program creates every host.*leave etcdHosts unset.*or use platform baremetal/);
+  assert.match(p.message, /on aws the program creates every host: set etcdCount to 3 instead.*or use platform baremetal/);
 });
 
-test("etcdCount is refused for now, on aws and on bare metal, each time saying what to do instead", () => {
-  const aws = problemsOf(stackWith("aws-example", { etcdCount: 3 })).find((p) => p.key === "kubeadm-ha:etcdCount");
-  assert.match(
-    aws?.message ?? "",
-    /^3 etcd instances: this version does not create etcd hosts on aws yet; leave etcdCount unset/,
-  );
+test("etcdCount on bare metal is refused, saying to list the etcd hosts; 0 (stacked) is accepted", () => {
   const bare = problemsOf(exampleWith({ etcdCount: 3 })).find((p) => p.key === "kubeadm-ha:etcdCount");
   assert.match(bare?.message ?? "", /^3: etcdCount is an aws key .*list the etcd hosts in etcdHosts/);
+  assert.equal(buildSpec(exampleWith({ etcdCount: 0 })).etcd.mode, "stacked");
 });

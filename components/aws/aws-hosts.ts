@@ -77,7 +77,9 @@ export class AwsHosts extends pulumi.ComponentResource implements HostSource {
           ? [groups.id("lb")]
           : h.role === "controlPlane"
             ? [groups.id("node"), groups.id("controlPlane")]
-            : [groups.id("node")],
+            : h.role === "etcd"
+              ? [groups.id("etcd")]
+              : [groups.id("node")],
       instanceProfile: mover?.instanceProfile.name,
       controlPlaneProfile: snapshots?.instanceProfile.name,
     });

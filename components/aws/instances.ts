@@ -68,7 +68,9 @@ export function instanceTypeOf(spec: AwsSpec, host: HostSpec): string {
     ? spec.instanceTypes.loadBalancer
     : host.role === "controlPlane"
       ? spec.instanceTypes.controlPlane
-      : spec.instanceTypes.worker;
+      : host.role === "etcd"
+        ? spec.instanceTypes.etcd
+        : spec.instanceTypes.worker;
 }
 
 /** One EC2 instance for a host: fixed private IP, IMDSv2 only, encrypted gp3 root volume. */

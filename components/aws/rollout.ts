@@ -5,6 +5,7 @@ import { ClusterSpec, HostSpec } from "../../core/config/types";
 import { sudoWrap } from "../../core/plan/sudo";
 import { fillTemplate } from "../../core/plan/template";
 import { connectionFor } from "../connection";
+import { etcdClientUrl } from "../../core/config/validate-etcd";
 import { instanceTypeOf } from "./instances";
 
 /** Checks of {@link rolloutGate}: 60 × 10 s, time for a reboot, kubelet and the static pods. */
@@ -23,13 +24,22 @@ export function rolloutGate(
   parent: pulumi.Resource,
 ): remote.Command {
   const id = `${host.name}-aws-instance-ready`;
-  const script = fillTemplate("aws-instance-ready", {
-    NODE_NAME: host.name,
-    ROLE: host.role,
-    API_PORT: spec.apiPort,
-    INSTANCE_TYPE: instanceTypeOf(aws, host),
-    ATTEMPTS: READY_ATTEMPTS,
-  });
+  // An etcd instance serves when its member is healthy (it runs no Kubernetes node).
+  const script =
+    host.role === "etcd"
+      ? fillTemplate("aws-etcd-ready", {
+          NODE_NAME: host.name,
+          OWN_CLIENT_URL: etcdClientUrl(host),
+          INSTANCE_TYPE: instanceTypeOf(aws, host),
+          ATTEMPTS: READY_ATTEMPTS,
+        })
+      : fillTemplate("aws-instance-ready", {
+          NODE_NAME: host.name,
+          ROLE: host.role,
+          API_PORT: spec.apiPort,
+          INSTANCE_TYPE: instanceTypeOf(aws, host),
+          ATTEMPTS: READY_ATTEMPTS,
+        });
   return new remote.Command(
     id,
     {

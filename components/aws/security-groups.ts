@@ -5,7 +5,7 @@ import { AwsSpec } from "../../core/config/aws";
 import { clusterTags } from "./tags";
 
 /** A security group of the design: one per role, and one per NLB in nlb mode. */
-export type GroupName = "lb" | "node" | "controlPlane" | "nlb" | "nlbPublic";
+export type GroupName = "lb" | "node" | "controlPlane" | "etcd" | "nlb" | "nlbPublic";
 
 /** Where a rule lets traffic come from. */
 type Source = { cidr: string } | { group: GroupName };
@@ -26,11 +26,11 @@ export interface IngressRule {
   readonly source: Source;
 }
 
-/** The groups a cluster uses: the keepalived pair's, or its NLBs' (a public one with `publicApi`). */
-export function groupsOf(aws: AwsSpec): GroupName[] {
+/** The groups a cluster uses: the keepalived pair's, or its NLBs' (a public one with `publicApi`), and the etcd instances'. */
+export function groupsOf(aws: AwsSpec, spec: Pick<ClusterSpec, "etcdHosts">): GroupName[] {
   const front: GroupName[] =
     aws.loadBalancerMode === "nlb" ? ["nlb", ...(aws.publicApi ? ["nlbPublic" as const] : [])] : ["lb"];
-  return [...front, "node", "controlPlane"];
+  return [...front, "node", "controlPlane", ...(spec.etcdHosts.length > 0 ? ["etcd" as const] : [])];
 }
 
 /** The ingress rules for a cluster, pure: every port, its purpose and its only sources. */
@@ -87,14 +87,16 @@ export function ingressRules(spec: ClusterSpec, aws: AwsSpec): IngressRule[] {
     toPort: port,
     source: { group: "node" },
   });
-  rules.push({
-    to: "controlPlane",
-    purpose: "etcd peers and clients",
-    protocol: "tcp",
-    fromPort: 2379,
-    toPort: 2380,
-    source: { group: "controlPlane" },
-  });
+  if (spec.etcdHosts.length === 0)
+    rules.push({
+      to: "controlPlane",
+      purpose: "etcd peers and clients",
+      protocol: "tcp",
+      fromPort: 2379,
+      toPort: 2380,
+      source: { group: "controlPlane" },
+    });
+  else rules.push(...etcdRules(aws));
   rules.push({
     to: "node",
     purpose: "kubelet API",
@@ -135,11 +137,27 @@ export function ingressRules(spec: ClusterSpec, aws: AwsSpec): IngressRule[] {
   return rules;
 }
 
+/**
+ * The etcd instances (`etcdCount`): clients from the api-servers; peers, and the members' own
+ * checks (member add/remove and health go to another member's client URL, core/scripts/lib/etcd-hosts.sh),
+ * between members; SSH as on the nodes. Nothing from the workers or the load balancers.
+ */
+function etcdRules(aws: AwsSpec): IngressRule[] {
+  return [
+    { to: "etcd", purpose: "etcd clients (api-servers)", protocol: "tcp", fromPort: 2379, toPort: 2379, source: { group: "controlPlane" } },
+    { to: "etcd", purpose: "etcd peers and member checks", protocol: "tcp", fromPort: 2379, toPort: 2380, source: { group: "etcd" } },
+    ...[...new Set(aws.sshAllowedCidrs)].map(
+      (cidr): IngressRule => ({ to: "etcd", purpose: "SSH", protocol: "tcp", fromPort: 22, toPort: 22, source: { cidr } }),
+    ),
+  ];
+}
+
 /** What each group is, for its AWS description and name. */
 const GROUPS: Readonly<Record<GroupName, { name: string; description: string }>> = {
   lb: { name: "lb", description: "kubeadm-ha load balancers (HAProxy + keepalived)" },
   node: { name: "node", description: "kubeadm-ha Kubernetes nodes" },
   controlPlane: { name: "control-plane", description: "kubeadm-ha control planes" },
+  etcd: { name: "etcd", description: "kubeadm-ha etcd members (etcdCount)" },
   nlb: { name: "nlb", description: "kubeadm-ha network load balancer (internal: the nodes' endpoint)" },
   nlbPublic: { name: "nlb-public", description: "kubeadm-ha network load balancer (internet-facing: users)" },
 };
@@ -156,7 +174,7 @@ export class SecurityGroups extends pulumi.ComponentResource {
   ) {
     super("kubeadm-ha:aws:SecurityGroups", name, {}, opts);
     const groups = new Map(
-      groupsOf(args.aws).map((g) => {
+      groupsOf(args.aws, args.spec).map((g) => {
         const { name: role, description } = GROUPS[g];
         const sg = new aws.ec2.SecurityGroup(
           `${name}-${role}`,

@@ -17,9 +17,6 @@ export const OFFSET = { loadBalancer: 10, vip: 100, controlPlane: 20, etcd: 40, 
 /** Smallest subnet (longest prefix) that holds the fixed offsets. */
 export const MIN_SUBNET_PREFIX = 24;
 
-/** Where each role's block ends (exclusive): the next role's offset, or the /{@link MIN_SUBNET_PREFIX} broadcast address. */
-export const OFFSET_END = { loadBalancer: 12, controlPlane: 40, etcd: 100, worker: 255 } as const;
-
 /** What the layout is computed from, already validated (core/config/validate-aws.ts). */
 export interface AwsLayoutInput {
   /** Subnets, one per AZ, each /{@link MIN_SUBNET_PREFIX} or larger; the first holds the LB pair and the VIP. */

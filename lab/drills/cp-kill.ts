@@ -12,6 +12,39 @@ import { liveSuccessors } from "./victims";
 import { dualMasters } from "./vrrp-races";
 
 /**
+ * Takes `victim` down: a power loss when it holds the VIP (colocated), then waits for the VIP on a
+ * live peer, whose HAProxy is the one to watch; otherwise SIGKILL of its processes, `active`'s
+ * HAProxy watched. Resolves once every process of it is gone.
+ */
+async function takeDown(
+  lab: Lab,
+  victim: LabHost,
+  active: LabHost,
+): Promise<{ killed: number; move?: VipMove; watcher: LabHost }> {
+  if (victim !== active) return { killed: (await lab.powerOff(victim)).goneAt, watcher: active };
+  const successors = liveSuccessors(lab, victim).map((l) => l.name);
+  const killed = (await powerLoss(lab, victim)).goneAt;
+  const move = await watchVipMove(lab.topo, victim.name, successors, WAIT.vipMs);
+  return { killed, move, watcher: lab.topo.lbs.find((l) => l.name === move.holder) ?? active };
+}
+
+/** The row of a kill that took the VIP holder: the VIP on a peer within the hard-failure bound. */
+function vipRows(lab: Lab, label: string, victim: LabHost, move: VipMove | undefined, t0: number): Check[] {
+  if (!move) return [];
+  const vipMs = Math.round(move.arrivedAt - t0);
+  const races = dualMasters(lab, t0);
+  return [
+    {
+      drill: label,
+      expectation: `${victim.name} held the VIP (its HAProxy and keepalived die with it): VIP on a peer in < ${Math.round(lab.bounds.vipHardMs)} ms (3 x advert_int ${lab.timers.advertIntMs} ms + skew, as drill 4)`,
+      measured: `VIP ${victim.name} -> ${move.holder} in ${vipMs} ms${races.length ? `; two MASTERs at once: ${races.join("; ")}` : ""}`,
+      pass: vipMs < lab.bounds.vipHardMs,
+      figures: { from: victim.name, to: move.holder, vipMovedMs: vipMs, dualMasters: races.length },
+    },
+  ];
+}
+
+/**
  * Drill 2: SIGKILL of everything on control plane `victim` (its etcd member and stand-in) while
  * the client loop runs through the VIP. With `role` "leader" the victim is made etcd leader first
  * (the worst case: HAProxy must take it out AND etcd must elect a new leader); with "follower" it
@@ -41,7 +74,6 @@ export async function cpHardKill(
   const members = lab.topo.cps.length;
   const { bounds, timers } = lab;
   const lost = down.length + 1;
-  const successors = liveSuccessors(lab, victim).map((l) => l.name);
   const downBound = holder ? bounds.markDownSilentMs : bounds.markDownMs;
   let t0 = 0;
   let killed = 0;
@@ -50,23 +82,19 @@ export async function cpHardKill(
     t0 = nowMs();
     const leader =
       role === "leader" ? newLeaderKnown(lab, survivors, t0, bounds.electionMs + 5_000) : Promise.resolve(undefined);
-    let move: VipMove | undefined;
-    if (holder) {
-      killed = (await powerLoss(lab, victim)).goneAt;
-      move = await watchVipMove(lab.topo, victim.name, successors, WAIT.vipMs);
-      watcher = lab.topo.lbs.find((l) => l.name === move?.holder) ?? active;
-    } else killed = (await lab.powerOff(victim)).goneAt;
+    const taken = await takeDown(lab, victim, active);
+    killed = taken.killed;
+    watcher = taken.watcher;
     const [line, leaderAt] = await Promise.all([
       lab
         .haproxyLog(watcher)
         .waitFor(new RegExp(`Server kube-apiserver/${victim.name} is DOWN`), t0, downBound + 5_000),
       leader,
     ]);
-    return { downAt: line.at, leaderAt, move };
+    return { downAt: line.at, leaderAt, move: taken.move };
   });
   const s = summarize(loop.records);
   const markDownMs = Math.round(value.downAt - t0);
-  const vipMs = value.move ? Math.round(value.move.arrivedAt - t0) : undefined;
   const electionMs = value.leaderAt === undefined ? null : Math.round(value.leaderAt - t0);
   // LB layer: a request without any HTTP answer was lost between client and api-server. Bytes
   // already sent to the killed process die with it, so only requests open at that instant may be.
@@ -80,26 +108,8 @@ export async function cpHardKill(
   const writesAfter = loop.records.filter((r) => r.kind === "write" && r.ok && r.start > t0).length;
   const label = `2 control-plane hard kill: ${victim.name}, etcd ${role} (${lost} of ${members} down)`;
   const q = quorumOf(members);
-  const races = dualMasters(lab, t0);
-  const vipRow: Check[] =
-    vipMs === undefined
-      ? []
-      : [
-          {
-            drill: label,
-            expectation: `${victim.name} held the VIP (its HAProxy and keepalived die with it): VIP on a peer in < ${Math.round(bounds.vipHardMs)} ms (3 x advert_int ${timers.advertIntMs} ms + skew, as drill 4)`,
-            measured: `VIP ${victim.name} -> ${value.move?.holder} in ${vipMs} ms${races.length ? `; two MASTERs at once: ${races.join("; ")}` : ""}`,
-            pass: vipMs < bounds.vipHardMs,
-            figures: {
-              from: victim.name,
-              to: value.move?.holder ?? null,
-              vipMovedMs: vipMs,
-              dualMasters: races.length,
-            },
-          },
-        ];
   return [
-    ...vipRow,
+    ...vipRows(lab, label, victim, value.move, t0),
     {
       drill: label,
       expectation: holder
