@@ -4,6 +4,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { AwsFacts } from "../core/config/aws";
 import { buildSpec } from "../core/config/build-spec";
 import { ConfigError, Problem } from "../core/config/problems";
 import { allHosts } from "../core/config/types";
@@ -25,9 +26,9 @@ const INSTANCE = "aws:ec2/instance:Instance";
 const SG = "aws:ec2/securityGroup:SecurityGroup";
 const RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 
-function problemsOf(config: Record<string, unknown>): Problem[] {
+function problemsOf(config: Record<string, unknown>, facts: AwsFacts = {}): readonly Problem[] {
   try {
-    buildSpec(config);
+    buildSpec(config, facts);
   } catch (err) {
     if (err instanceof ConfigError) return err.problems;
     throw err;
@@ -183,7 +184,11 @@ test("aws etcdCount 3: the etcd group admits 2379 from the control planes, 2379-
   const rules = ingressRulesOf(await runCluster(buildSpec(awsStack({ etcdCount: 3 }))));
   assert.deepEqual(
     rules.filter((r) => r.startsWith("etcd ") || r.includes("sg:etcd")),
-    ["etcd tcp/22-22 from 203.0.113.0/24", "etcd tcp/2379-2379 from sg:control-plane", "etcd tcp/2379-2380 from sg:etcd"],
+    [
+      "etcd tcp/22-22 from 203.0.113.0/24",
+      "etcd tcp/2379-2379 from sg:control-plane",
+      "etcd tcp/2379-2380 from sg:etcd",
+    ],
   );
   assert.ok(!rules.some((r) => /2379|2380/.test(r) && !r.startsWith("etcd ")), rules.join("\n"));
   // The rest is the stacked design less the control planes' etcd rule.
@@ -215,4 +220,24 @@ test("aws etcdCount: an instance change rolls over the etcd instances one at a t
   assert.equal(gate?.inputs.create, undefined);
   assert.match(String(plain(gate?.inputs.update)), /OWN_CLIENT_URL='https:\/\/10\.0\.0\.40:2379'/);
   assert.match(String(plain(gate?.inputs.update)), /member_healthy/);
+});
+
+test("aws etcdCount on a running cluster: 3 ↔ 5 is an edit; stacked ↔ dedicated (0 ↔ 3+) is refused before anything is created", () => {
+  const stacked = { runningHosts: [{ name: "cp1", privateAddress: "10.0.0.20" }] };
+  const dedicated = {
+    runningHosts: [
+      { name: "cp1", privateAddress: "10.0.0.20" },
+      { name: "etcd1", privateAddress: "10.0.0.40" },
+    ],
+  };
+  assert.equal(buildSpec(awsStack({ etcdCount: 5 }), dedicated).etcdHosts.length, 5);
+  assert.equal(buildSpec(awsStack(), stacked).etcd.mode, "stacked");
+  assert.equal(buildSpec(awsStack({ etcdCount: 3 })).etcdHosts.length, 3, "a new stack may start with etcd instances");
+  const toDedicated = problemsOf(awsStack({ etcdCount: 3 }), stacked).find((p) => p.key === "kubeadm-ha:etcdCount");
+  assert.match(
+    toDedicated?.message ?? "",
+    /^3 etcd instances for a running cluster whose etcd is stacked on its control planes \(cp1\)/,
+  );
+  const toStacked = problemsOf(awsStack({ etcdCount: 0 }), dedicated).find((p) => p.key === "kubeadm-ha:etcdCount");
+  assert.match(toStacked?.message ?? "", /^0 would remove every etcd member of the running cluster \(etcd1\)/);
 });

@@ -104,7 +104,10 @@ test("etcdHosts on aws is refused with what to do instead (the program creates a
   const problems = problemsOf(stackWith("aws-example", { etcdHosts: etcd(3) }));
   const p = problems.find((x) => x.key === "kubeadm-ha:etcdHosts");
   assert.ok(p, shown(problems).join("\n"));
-  assert.match(p.message, /on aws the program creates every host: set etcdCount to 3 instead.*or use platform baremetal/);
+  assert.match(
+    p.message,
+    /on aws the program creates every host: set etcdCount to 3 instead.*or use platform baremetal/,
+  );
 });
 
 test("etcdCount on bare metal is refused, saying to list the etcd hosts; 0 (stacked) is accepted", () => {

@@ -144,11 +144,30 @@ export function ingressRules(spec: ClusterSpec, aws: AwsSpec): IngressRule[] {
  */
 function etcdRules(aws: AwsSpec): IngressRule[] {
   return [
-    { to: "etcd", purpose: "etcd clients (api-servers)", protocol: "tcp", fromPort: 2379, toPort: 2379, source: { group: "controlPlane" } },
-    { to: "etcd", purpose: "etcd peers and member checks", protocol: "tcp", fromPort: 2379, toPort: 2380, source: { group: "etcd" } },
-    ...[...new Set(aws.sshAllowedCidrs)].map(
-      (cidr): IngressRule => ({ to: "etcd", purpose: "SSH", protocol: "tcp", fromPort: 22, toPort: 22, source: { cidr } }),
-    ),
+    {
+      to: "etcd",
+      purpose: "etcd clients (api-servers)",
+      protocol: "tcp",
+      fromPort: 2379,
+      toPort: 2379,
+      source: { group: "controlPlane" },
+    },
+    {
+      to: "etcd",
+      purpose: "etcd peers and member checks",
+      protocol: "tcp",
+      fromPort: 2379,
+      toPort: 2380,
+      source: { group: "etcd" },
+    },
+    ...[...new Set(aws.sshAllowedCidrs)].map((cidr): IngressRule => ({
+      to: "etcd",
+      purpose: "SSH",
+      protocol: "tcp",
+      fromPort: 22,
+      toPort: 22,
+      source: { cidr },
+    })),
   ];
 }
 

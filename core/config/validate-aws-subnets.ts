@@ -72,11 +72,7 @@ export function checkAddressesInUse(
   if (!inUse || inUse.length === 0) return;
   const held = new Map(inUse.map((a) => [a.address, a.by]));
   const fixed: [string, string, number][] = [
-    ...allHosts(layout).map((h): [string, string, number] => [
-      h.privateAddress,
-      h.name,
-      layout.subnetOf[h.name],
-    ]),
+    ...allHosts(layout).map((h): [string, string, number] => [h.privateAddress, h.name, layout.subnetOf[h.name]]),
     [layout.vip, "the VIP", 0],
   ];
   for (const [address, what, subnet] of fixed) {
@@ -125,9 +121,7 @@ export function checkRunningHostsStay(
   keys: readonly string[],
   report: Report,
 ): void {
-  const placed = new Map(
-    allHosts(layout).map((h) => [h.name, h.privateAddress]),
-  );
+  const placed = new Map(allHosts(layout).map((h) => [h.name, h.privateAddress]));
   const moved = (running ?? []).filter((r) => placed.has(r.name) && placed.get(r.name) !== r.privateAddress);
   if (moved.length === 0) return;
   const list = moved.map((r) => `${r.name} ${r.privateAddress} → ${placed.get(r.name)}`).join(", ");
@@ -136,4 +130,29 @@ export function checkRunningHostsStay(
     `moves running hosts to other addresses (${list}): each would be replaced by a new instance (reset, then joined again), ` +
       `several at once. Keep ${keys.join(", ")} as they were for this stack; for another network, build a new stack`,
   );
+}
+
+/**
+ * `etcdCount` between 0 and 3+ on a running cluster would move etcd between the control planes
+ * (stacked) and the etcd instances: a control plane with a stacked member refuses the etcd client
+ * files, and 0 would remove every member. Refused before anything is created.
+ */
+export function checkEtcdTopologyStays(
+  layout: AwsLayout,
+  running: readonly RunningHost[] | undefined,
+  report: Report,
+): void {
+  const names = (running ?? []).map((r) => r.name);
+  const runningEtcd = names.filter((n) => /^etcd\d+$/.test(n));
+  const runningCps = names.filter((n) => /^cp\d+$/.test(n));
+  if (layout.etcdHosts.length > 0 && runningEtcd.length === 0 && runningCps.length > 0)
+    report(
+      ["etcdCount"],
+      `${layout.etcdHosts.length} etcd instances for a running cluster whose etcd is stacked on its control planes (${runningCps.join(", ")}): moving etcd off them is not supported; leave etcdCount at 0, or build a new stack`,
+    );
+  else if (layout.etcdHosts.length === 0 && runningEtcd.length > 0)
+    report(
+      ["etcdCount"],
+      `0 would remove every etcd member of the running cluster (${runningEtcd.join(", ")}) and with them its data; keep etcdCount at 3, 5 or 7, or build a new stack`,
+    );
 }

@@ -22,7 +22,13 @@ import {
   checkRegion,
   checkSshPublicKey,
 } from "./validate-aws-names";
-import { checkAddressesInUse, checkAwsVip, checkExistingSubnets, checkRunningHostsStay } from "./validate-aws-subnets";
+import {
+  checkAddressesInUse,
+  checkAwsVip,
+  checkEtcdTopologyStays,
+  checkExistingSubnets,
+  checkRunningHostsStay,
+} from "./validate-aws-subnets";
 
 /** A valid aws config: the spec's AWS settings (the layout adds `subnetOf`) and the layout's input. */
 export interface ValidAws {
@@ -85,6 +91,7 @@ export function validateAws(c: RawConfig, context: AwsContext, report: Report, w
     vpc.create ? ["availabilityZoneCount", "vpcCidr"] : ["subnetIds", "vpcId"],
     counted,
   );
+  checkEtcdTopologyStays(placed, context.runningHosts, counted);
   if (reported > 0) return undefined;
   return {
     settings: {
@@ -226,7 +233,10 @@ function checkEtcdCount(c: Pick<RawConfig, "etcdCount" | "externalEtcdEndpoints"
           : count > 7
             ? "; etcd recommends at most 7 members (each write waits for a majority)"
             : "; fewer than 3 members tolerate no failure";
-    report(["etcdCount"], `${count} etcd instances${why}: give 3, 5 or 7 (or 0 for stacked etcd on the control planes)`);
+    report(
+      ["etcdCount"],
+      `${count} etcd instances${why}: give 3, 5 or 7 (or 0 for stacked etcd on the control planes)`,
+    );
     return 0;
   }
   if (c.externalEtcdEndpoints.length > 0) {

@@ -80,6 +80,24 @@ function reload(lab: Lab, h: LabHost): void {
 }
 
 /**
+ * The files the staying control planes' load-balancer steps install in the plan without the
+ * leavers, made by the plan's own step in the sandbox (before the clock starts).
+ */
+function stayingFiles(lab: Lab, stayers: readonly LabHost[]): Map<string, InstalledLbFiles> {
+  const spec = buildLabTopology(stayers.length, "colocated", {
+    "kubeadm-ha:controlPlanes": stayers.map((c) => ({ name: c.name, address: c.address })),
+  }).spec;
+  const steps = loadBalancerSteps(spec);
+  const files = new Map<string, InstalledLbFiles>();
+  for (const h of stayers) {
+    const step = steps.get(h.name);
+    if (!step) throw new LabError(`no load-balancer step for ${h.name} in the plan without the leavers`);
+    files.set(h.name, installLbFiles(step, h, join(hostDir(lab.paths, h), "removal-step")));
+  }
+  return files;
+}
+
+/**
  * Drill 10 (colocated, `--removal-gap`): two control planes leave (5 -> 3), as a Pulumi update runs
  * it: the staying control planes' load-balancer steps run first, one after the other (new backends,
  * unicast peers without the leavers; each reloads HAProxy and keepalived), and the leavers' steps are
@@ -93,17 +111,7 @@ export async function controlPlaneRemoval(lab: Lab): Promise<Check[]> {
   const { active } = await lab.activeLb();
   const leavers = lab.topo.cps.filter((c) => c !== active).slice(-2);
   const stayers = lab.topo.cps.filter((c) => !leavers.includes(c));
-  const spec = buildLabTopology(5, "colocated", {
-    "kubeadm-ha:controlPlanes": stayers.map((c) => ({ name: c.name, address: c.address })),
-  }).spec;
-  const steps = loadBalancerSteps(spec);
-  // The staying steps' files, installed by the plan's own step in the sandbox before the clock starts.
-  const files = new Map<string, InstalledLbFiles>();
-  for (const h of stayers) {
-    const step = steps.get(h.name);
-    if (!step) throw new LabError(`no load-balancer step for ${h.name} in the 3-control-plane plan`);
-    files.set(h.name, installLbFiles(step, h, join(hostDir(lab.paths, h), "removal-step")));
-  }
+  const files = stayingFiles(lab, stayers);
   const byMac = await macs(lab);
   const reloads: { host: string; at: number }[] = [];
   let stoppedAt = 0;
