@@ -6,19 +6,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildSpec } from "../core/config/build-spec";
-import { ConfigError, Problem } from "../core/config/problems";
+import { Problem } from "../core/config/problems";
+import { problemsOf } from "./support/problems";
 import { exampleWith, hosts, stackWith } from "./support/stack";
 
-/** The problems of a config, or fails the test if it is accepted. */
-function problemsOf(config: Record<string, unknown>): readonly Problem[] {
-  try {
-    buildSpec(config);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
-    return e.problems;
-  }
-  assert.fail("the config was accepted");
-}
 const shown = (problems: readonly Problem[]): string[] => problems.map((p) => `${p.key}: ${p.message}`);
 const etcd = (n: number): { name: string; address: string }[] => hosts("etcd", n, "192.168.1", 121);
 

@@ -5,22 +5,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildSpec } from "../core/config/build-spec";
-import { ConfigError, Problem } from "../core/config/problems";
+import { ConfigError } from "../core/config/problems";
 import { ClusterSpec } from "../core/config/types";
 import { hostKeyProblem } from "../core/lib/ssh-host-key";
 import { renderPlan, PLAN_FILE } from "../core/render/render-plan";
+import { problemsOf } from "./support/problems";
 import { exampleWith, stackConfig } from "./support/stack";
-
-/** The problems of a config, or fails the test if it is accepted or throws anything but a ConfigError. */
-function problemsOf(config: Record<string, unknown>): readonly Problem[] {
-  try {
-    buildSpec(config);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
-    return e.problems;
-  }
-  assert.fail("the config was accepted");
-}
 
 /** Asserts that `change` is refused with exactly one problem, at `key`, whose message matches `text` and shows the value. */
 function assertRefused(change: Record<string, unknown>, key: string, text: RegExp, value: string): void {

@@ -7,19 +7,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildSpec } from "../core/config/build-spec";
-import { ConfigError, Problem } from "../core/config/problems";
+import { problemsOf } from "./support/problems";
 import { stackConfig, stackWith } from "./support/stack";
-
-/** The problems of a config, or fails the test if it is accepted or throws anything but a ConfigError. */
-function problemsOf(config: Record<string, unknown>): readonly Problem[] {
-  try {
-    buildSpec(config);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
-    return e.problems;
-  }
-  assert.fail("the config was accepted");
-}
 
 const colocated = (changes: Record<string, unknown>): Record<string, unknown> =>
   stackWith("colocated-example", changes);

@@ -12,18 +12,8 @@ import { bastionSchema, HOST_FIELDS, instanceTypesSchema } from "../core/config/
 import { LATE } from "../core/plan/placeholders";
 import { renderPlan } from "../core/render/render-plan";
 import { parseProjectFile, stackConfigEntries } from "../core/render/stack-files";
+import { problemsOf } from "./support/problems";
 import { exampleWith, hosts, stackWith } from "./support/stack";
-
-/** The problems of a config, or fails the test if it is accepted or throws anything but a ConfigError. */
-function problemsOf(config: Record<string, unknown>): readonly Problem[] {
-  try {
-    buildSpec(config);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
-    return e.problems;
-  }
-  assert.fail("the config was accepted");
-}
 
 const lines = (problems: readonly Problem[]): string => problems.map((p) => `${p.key}: ${p.message}`).join("\n");
 

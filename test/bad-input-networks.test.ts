@@ -5,21 +5,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildSpec } from "../core/config/build-spec";
-import { ConfigError, Problem } from "../core/config/problems";
 import { coversAllIpv4, dedupeCidrs, IPV4_SPACE, unionSize } from "../core/lib/cidr-union";
 import { isDnsName, isIpv4, looksLikeIpv4, parseIpv4Cidr } from "../core/lib/net";
+import { problemsOf } from "./support/problems";
 import { exampleWith } from "./support/stack";
-
-/** The problems of a config, or fails the test if it is accepted or throws anything but a ConfigError. */
-function problemsOf(config: Record<string, unknown>): readonly Problem[] {
-  try {
-    buildSpec(config);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
-    return e.problems;
-  }
-  assert.fail("the config was accepted");
-}
 
 /** Asserts that `change` gives exactly one problem, at `key`, matching `text`. */
 function assertOneProblem(change: Record<string, unknown>, key: string, text: RegExp): void {

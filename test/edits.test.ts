@@ -1,11 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildSpec } from "../core/config/build-spec";
-import { ClusterSpec } from "../core/config/types";
 import { editDiff, EditDiff, RunResources } from "./support/edit-diff";
 import { installMocks } from "./support/mocks";
-import { Run, runCluster } from "./support/program";
-import { exampleWith, hosts, stackConfig } from "./support/stack";
+import { devStackRun, Run, runCluster } from "./support/program";
+import { exampleWith, hosts } from "./support/stack";
 
 installMocks(["cp1", "cp2", "cp3", "worker1", "worker2", "worker3"]);
 
@@ -21,15 +20,7 @@ const mine = (names: readonly string[]): string[] =>
     (n) => !/^\S+-(cert-renewal|etcd-snapshot|upgrade-node)(\s|$)|^upgrade-apply(\s|$)|^lb\d+-load-balancer/.test(n),
   );
 
-let base: { run: Run; spec: ClusterSpec } | undefined;
-/** The dev stack, run once. */
-async function devRun(): Promise<{ run: Run; spec: ClusterSpec }> {
-  if (!base) {
-    const spec = buildSpec(stackConfig("dev"));
-    base = { run: await runCluster(spec), spec };
-  }
-  return base;
-}
+const devRun = devStackRun;
 
 /** What `pulumi up` does to the dev stack's Commands when its config changes by `changes`. */
 async function edit(changes: Record<string, unknown>): Promise<EditDiff> {

@@ -1,24 +1,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildSpec } from "../core/config/build-spec";
-import { ClusterSpec } from "../core/config/types";
 import { buildPlan, PlanStep } from "../core/plan/steps";
 import { editDiff } from "./support/edit-diff";
 import { installMocks } from "./support/mocks";
-import { Run, runCluster } from "./support/program";
+import { devStackRun, runCluster } from "./support/program";
 import { exampleWith, hosts, stackConfig } from "./support/stack";
 
 installMocks(["cp1", "cp2", "cp3", "worker1", "worker2"]);
 
-let base: { run: Run; spec: ClusterSpec } | undefined;
-/** The dev stack (1.32.3), run once under the mocks. */
-async function devRun(): Promise<{ run: Run; spec: ClusterSpec }> {
-  if (!base) {
-    const spec = buildSpec(stackConfig("dev"));
-    base = { run: await runCluster(spec), spec };
-  }
-  return base;
-}
+const devRun = devStackRun;
 
 const UPGRADE = /^(upgrade-apply|\S+-upgrade-node)$/;
 

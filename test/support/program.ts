@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { AwsHosts } from "../../components/aws/aws-hosts";
 import { Cluster } from "../../components/cluster";
 import { ClusterSpec } from "../../core/config/types";
+import { buildSpec } from "../../core/config/build-spec";
+import { stackConfig } from "./stack";
 import { FAKE, recorded, Recorded, settle } from "./mocks";
 
 /** Options a resource was registered with, as seen by a transformation. */
@@ -112,4 +114,14 @@ export async function runCluster(spec: ClusterSpec): Promise<Run> {
 /** Commands among recorded resources, by name. */
 export function commandsOf(run: Run): Map<string, Recorded> {
   return new Map(run.resources.filter((r) => r.type === "command:remote:Command").map((r) => [r.name, r]));
+}
+
+let devStack: Promise<{ run: Run; spec: ClusterSpec }> | undefined;
+/** The dev stack (Pulumi.dev.yaml) run once per test file, under the mocks that file installed. */
+export function devStackRun(): Promise<{ run: Run; spec: ClusterSpec }> {
+  devStack ??= (async () => {
+    const spec = buildSpec(stackConfig("dev"));
+    return { run: await runCluster(spec), spec };
+  })();
+  return devStack;
 }
