@@ -70,7 +70,6 @@ export class Cluster extends pulumi.ComponentResource {
       {
         bootstrapToken: secrets.bootstrapToken,
         certificateKey: secrets.certificateKey,
-        keepalivedAuthPass: secrets.keepalivedAuthPass,
       },
       args.hostSource,
     );

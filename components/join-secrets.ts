@@ -7,8 +7,6 @@ export class JoinSecrets extends pulumi.ComponentResource {
   public readonly bootstrapToken: pulumi.Output<string>;
   /** Certificate key for the kubeadm-certs Secret: 32 random bytes as 64 hex characters (secret). */
   public readonly certificateKey: pulumi.Output<string>;
-  /** VRRP auth_pass: exactly 8 characters, keepalived truncates longer ones (secret). */
-  public readonly keepalivedAuthPass: pulumi.Output<string>;
 
   constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
     super("kubeadm-ha:index:JoinSecrets", name, {}, opts);
@@ -20,14 +18,10 @@ export class JoinSecrets extends pulumi.ComponentResource {
       { parent: this },
     );
     const certKey = new random.RandomBytes(`${name}-certificate-key`, { length: 32 }, { parent: this });
-    const authPass = new random.RandomPassword(
-      `${name}-vrrp-auth-pass`,
-      { length: 8, special: false },
-      { parent: this },
-    );
+    // No VRRP password: keepalived runs VRRPv3, which has no authentication (core/plan/keepalived.ts);
+    // stacks made before lose their old random password resource, which has no effect elsewhere.
     this.bootstrapToken = pulumi.secret(pulumi.interpolate`${tokenId.result}.${tokenSecret.result}`);
     this.certificateKey = pulumi.secret(certKey.hex);
-    this.keepalivedAuthPass = pulumi.secret(authPass.result);
     this.registerOutputs({});
   }
 }

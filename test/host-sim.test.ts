@@ -10,7 +10,6 @@ const FAKE: Readonly<Record<SecretName, string>> = {
   bootstrapToken: "abcdef.0123456789abcdef",
   caCertHash: `sha256:${"d".repeat(64)}`,
   certificateKey: "c".repeat(64),
-  keepalivedAuthPass: "Ab3dEf7h",
   // Base64 tar bundles (etcdHosts only): not read by the dev stack's steps.
   etcdCa: "ZXRjZC1jYQ==",
   etcdClientCerts: "ZXRjZC1jbGllbnQ=",

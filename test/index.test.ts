@@ -48,7 +48,6 @@ test("index.ts reads the stack config and exports the documented outputs", async
   const needles = [
     FAKE.tokenSecret,
     FAKE.certificateKey,
-    FAKE.authPass,
     FAKE.caCertHash,
     "FAKEKUBECONFIGKEYDATA",
     "FAKESSHKEYMATERIAL",

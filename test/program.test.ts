@@ -188,7 +188,6 @@ test("secrets: stdin is secret, create/update/delete hold none, every fake secre
     FAKE.tokenId + "." + FAKE.tokenSecret,
     FAKE.tokenSecret,
     FAKE.certificateKey,
-    FAKE.authPass,
     FAKE.caCertHash,
     "FAKEKUBECONFIGKEYDATA",
     "FAKESSHKEYMATERIAL",
@@ -219,9 +218,8 @@ test("secrets: stdin is secret, create/update/delete hold none, every fake secre
     plain(commands.get("worker1-kubeadm-join")?.inputs.stdin),
     `${FAKE.tokenId}.${FAKE.tokenSecret}\n${FAKE.caCertHash}\n`,
   );
-  // The load balancers read the VRRP password on stdin when their keepalived config has one (VRRPv2).
-  const lbStdin = commands.get("lb2-load-balancer")?.inputs.stdin;
-  if (lbStdin !== undefined) assert.equal(plain(lbStdin), `${FAKE.authPass}\n`);
+  // The load balancers read no secret: VRRPv3 has no password.
+  assert.equal(commands.get("lb2-load-balancer")?.inputs.stdin, undefined);
   // Plain data alone (verify's node names) stays readable in the diff.
   assert.equal(commands.get("verify")?.inputs.stdin, "cp1\ncp2\ncp3\nworker1\nworker2\n");
   for (const c of commands.values()) {
@@ -232,7 +230,7 @@ test("secrets: stdin is secret, create/update/delete hold none, every fake secre
   }
 });
 
-test("random join material: token parts, 32-byte certificate key and an 8-character VRRP password", async () => {
+test("random join material: token parts and a 32-byte certificate key (no VRRP password: VRRPv3)", async () => {
   const run = await runCluster(spec);
   const passwords = run.resources
     .filter((r) => r.type === "random:index/randomPassword:RandomPassword")
@@ -241,7 +239,6 @@ test("random join material: token parts, 32-byte certificate key and an 8-charac
   assert.deepEqual(passwords, [
     "kubeadm-ha-join-token-id:6:false:false",
     "kubeadm-ha-join-token-secret:16:false:false",
-    "kubeadm-ha-join-vrrp-auth-pass:8:undefined:false",
   ]);
   const bytes = run.resources.filter((r) => r.type === "random:index/randomBytes:RandomBytes");
   assert.equal(bytes.length, 1);

@@ -23,7 +23,7 @@ import {
   stepSeconds,
   UNKNOWN_PHASE,
 } from "../core/render/estimates";
-import { SECRET_PLACEHOLDERS, SECRETS } from "../core/plan/placeholders";
+import { SECRETS } from "../core/plan/placeholders";
 import { buildSpec } from "../core/config/build-spec";
 import { exampleWith, hosts, ROOT, stackConfig } from "./support/stack";
 import { diffTrees, readTree } from "./support/tree";
@@ -101,12 +101,11 @@ test("every host has a folder whose first script is its SSH gate, and every step
 
 test("no secret is in the tree: placeholders stay, nothing shaped like a token, key or hash", () => {
   const all = [...tree.values()].join("\n");
-  // Every secret some step reads on stdin shows as its placeholder (the VRRP password only where keepalived has one).
+  // Every secret some step reads on stdin shows as its placeholder.
   const read = new Set(buildPlan(spec).steps.flatMap((s) => s.stdin));
   for (const name of read)
     assert.ok(all.includes(SECRETS[name].placeholder), `${SECRETS[name].placeholder} is missing`);
   assert.ok(read.has("bootstrapToken") && read.has("caCertHash") && read.has("certificateKey"));
-  assert.ok(SECRET_PLACEHOLDERS.every((p) => !read.has("keepalivedAuthPass") || all.includes(p)));
   const init = tree.get("cp1/files/etc/kubernetes/kubeadm-ha/kubeadm-init.yaml") ?? "";
   assert.ok(init.includes(SECRETS.bootstrapToken.placeholder) && init.includes(SECRETS.certificateKey.placeholder));
   const join = tree.get("cp2/files/etc/kubernetes/kubeadm-ha/kubeadm-join.yaml") ?? "";

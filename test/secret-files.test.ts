@@ -19,7 +19,6 @@ const FAKE: Readonly<Record<SecretName, string>> = {
   bootstrapToken: TOKEN,
   caCertHash: HASH,
   certificateKey: "c".repeat(64),
-  keepalivedAuthPass: "Ab3dEf7h",
   // Base64 tar bundles (etcdHosts only): not read by the dev stack's steps.
   etcdCa: "ZXRjZC1jYQ==",
   etcdClientCerts: "ZXRjZC1jbGllbnQ=",

@@ -5,8 +5,7 @@
  */
 
 /** Secrets a step reads on stdin, one per line, in the order its script declares (`# stdin:`). */
-export type SecretName =
-  "bootstrapToken" | "caCertHash" | "certificateKey" | "keepalivedAuthPass" | "etcdCa" | "etcdClientCerts";
+export type SecretName = "bootstrapToken" | "caCertHash" | "certificateKey" | "etcdCa" | "etcdClientCerts";
 
 /** A secret as configs and the render show it: a named placeholder and where its value comes from. */
 export interface SecretPlaceholder {
@@ -29,11 +28,6 @@ export const SECRETS: Readonly<Record<SecretName, SecretPlaceholder>> = {
   caCertHash: {
     placeholder: "@CA_CERT_HASH@",
     source: "secret stdout of the step that reads the CA public-key pin",
-  },
-  keepalivedAuthPass: {
-    placeholder: "@KEEPALIVED_AUTH_PASS@",
-    source:
-      "`random.RandomPassword` 8 characters (keepalived truncates longer ones), kept encrypted in the stack state",
   },
   etcdCa: {
     placeholder: "@ETCD_CA@",

@@ -10,7 +10,6 @@ export const FAKE = {
   tokenId: "abcdef",
   tokenSecret: "0123456789abcdef",
   certificateKey: "c".repeat(64),
-  authPass: "Vr9pQx2Z",
   caCertHash: `sha256:${"d".repeat(64)}`,
   kubeconfig: fakeKubeconfig("192.168.1.100:6443"),
   sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nFAKESSHKEYMATERIAL\n-----END OPENSSH PRIVATE KEY-----\n",
@@ -82,7 +81,7 @@ export function installMocks(
         const state: Record<string, unknown> = { ...args.inputs };
         if (args.type === "random:index/randomPassword:RandomPassword") {
           const length = args.inputs.length as number;
-          state.result = length === 6 ? FAKE.tokenId : length === 16 ? FAKE.tokenSecret : FAKE.authPass;
+          state.result = length === 6 ? FAKE.tokenId : FAKE.tokenSecret;
         }
         if (args.type === "random:index/randomBytes:RandomBytes") state.hex = FAKE.certificateKey;
         if (args.type === "aws:ec2/instance:Instance") {
