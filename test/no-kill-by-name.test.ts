@@ -89,10 +89,9 @@ test("the lab signals only processes it started or that run in its own namespace
         .filter((l) => /\.kill\(|["'`]kill["'`]/.test(l))
         .map((l) => `${relative(ROOT, f)}: ${l.trim()}`),
     );
-  // Exactly these: a daemon's process group (pid of the child it spawned), and pids found in a lab namespace.
+  // Exactly these: a daemon's process group or itself (pid of the child it spawned), and pids found in a lab namespace.
   assert.deepEqual(sends.sort(), [
-    "lab/lib/daemon.ts: process.kill(-pid, sig);",
-    "lab/lib/daemon.ts: process.kill(pid, sig);",
+    "lab/lib/daemon.ts: process.kill(target, sig);",
     "lab/net/netns.ts: process.kill(pid, signal);",
   ]);
   const daemon = readFileSync(join(ROOT, "lab", "lib", "daemon.ts"), "utf8");
@@ -101,6 +100,8 @@ test("the lab signals only processes it started or that run in its own namespace
     /const argv = inNs\(o\.ns, o\.argv\);[\s\S]*const pid = child\.pid;/,
     "a daemon's pid is the child the lab spawned in a lab namespace",
   );
+  const targets = [...daemon.matchAll(/\bsend\((-?\w+), /g)].map((m) => m[1]);
+  assert.deepEqual([...new Set(targets)].sort(), ["-pid", "pid"], "signals go to that child or its group only");
   const netns = readFileSync(join(ROOT, "lab", "net", "netns.ts"), "utf8");
   assert.match(functionBody(netns, "signalNamespace"), /const pids = pidsIn\(ns\);/, "pids come from the namespace");
   assert.match(

@@ -3,6 +3,7 @@ import { makeFollower, makeLeader, newLeaderKnown } from "../etcd-admin";
 import { powerLoss } from "../host-power";
 import { Lab } from "../lab";
 import { nowMs } from "../lib/time";
+import { RequestRecord } from "../client/protocol";
 import { LabHost } from "../net/topology";
 import { VipMove, watchVipMove } from "../net/vip";
 import { Check } from "../report";
@@ -42,6 +43,75 @@ function vipRows(lab: Lab, label: string, victim: LabHost, move: VipMove | undef
       figures: { from: victim.name, to: move.holder, vipMovedMs: vipMs, dualMasters: races.length },
     },
   ];
+}
+
+/**
+ * The load-balancer row of a kill: a request without any HTTP answer was lost between client and
+ * api-server. Bytes already sent to the killed process die with it, so only requests open between
+ * the kill (`t0`) and the moment its processes were gone (`killed`) may be.
+ */
+function lbRow(label: string, victim: LabHost, records: readonly RequestRecord[], t0: number, killed: number): Check {
+  const s = summarize(records);
+  const noAnswer = records.filter((r) => r.status === undefined);
+  const lbLost = failuresOutside(noAnswer, t0, killed);
+  const open = openDuring(records, t0, killed).length;
+  return {
+    drill: label,
+    expectation: `no request lost at the load balancer (retries + option redispatch): every request gets an HTTP answer, except those that reached ${victim.name} before its processes were gone`,
+    measured: `${s.sent} sent, ${noAnswer.length} without answer${noAnswer.length ? ` (${reasons(noAnswer)}; started at ${offsets(noAnswer, t0)} ms)` : ""}, ${lbLost.length} of them started after ${victim.name} was gone (open until then: ${open}; every process of ${victim.name} gone ${Math.round(killed - t0)} ms after the SIGKILL); slowest ${s.maxLatencyMs} ms`,
+    pass: lbLost.length === 0 && s.skipped === 0 && s.sent > 0,
+    figures: {
+      sent: s.sent,
+      noAnswer: noAnswer.length,
+      lostAtLb: lbLost.length,
+      openAtKill: open,
+      killMs: Math.round(killed - t0),
+      noAnswerStartsMs: offsets(noAnswer, t0) || null,
+      maxLatencyMs: s.maxLatencyMs,
+    },
+  };
+}
+
+/** What the etcd layer showed during a kill (see cpHardKill). */
+interface EtcdLayer {
+  readonly members: number;
+  readonly lost: number;
+  /** When the survivors knew a new leader (ms after the kill); null when they did not in time. */
+  readonly electionMs: number | null;
+  /** Requests the survivors answered 503. */
+  readonly answered503: readonly RequestRecord[];
+  /** Of those, how many started after the new leader was known (+ slack). */
+  readonly lateEtcd: number;
+  readonly writesAfter: number;
+  readonly t0: number;
+  readonly failed: number;
+}
+
+/** The etcd row of a kill: a new leader in time and 503s only before it (leader), or none at all (follower). */
+function etcdRow(lab: Lab, label: string, victim: LabHost, role: "leader" | "follower", e: EtcdLayer): Check {
+  return role === "leader"
+    ? {
+        drill: label,
+        expectation: `${victim.name} led etcd (moved there first: worst case). Survivors know a new leader within two election rounds (2 x 2 x ${ETCD_ELECTION_TIMEOUT_MS} ms = ${lab.bounds.electionMs} ms); 503s only for requests started before that; writes go on (${e.members - e.lost} of ${e.members} members, quorum ${quorumOf(e.members).quorum})`,
+        measured: `new leader known after ${e.electionMs ?? "NEVER"} ms; ${e.answered503.length} answered 503${e.answered503.length ? ` (${reasons(e.answered503)})` : ""}, ${e.lateEtcd} started later; ${e.writesAfter} writes acknowledged after the kill`,
+        pass: e.electionMs !== null && e.electionMs <= lab.bounds.electionMs && e.lateEtcd === 0 && e.writesAfter > 0,
+        figures: {
+          role,
+          electionMs: e.electionMs,
+          answered503: e.answered503.length,
+          answered503StartsMs: offsets(e.answered503, e.t0) || null,
+          after503Window: e.lateEtcd,
+          writesAfterKill: e.writesAfter,
+          failedTotal: e.failed,
+        },
+      }
+    : {
+        drill: label,
+        expectation: `${victim.name} was an etcd follower: no election, 0 requests answered 503; writes go on (${e.members - e.lost} of ${e.members} members, quorum ${quorumOf(e.members).quorum})`,
+        measured: `${e.answered503.length} answered 503${e.answered503.length ? ` (${reasons(e.answered503)})` : ""}; ${e.writesAfter} writes acknowledged after the kill`,
+        pass: e.answered503.length === 0 && e.writesAfter > 0,
+        figures: { role, answered503: e.answered503.length, writesAfterKill: e.writesAfter, failedTotal: e.failed },
+      };
 }
 
 /**
@@ -96,18 +166,12 @@ export async function cpHardKill(
   const s = summarize(loop.records);
   const markDownMs = Math.round(value.downAt - t0);
   const electionMs = value.leaderAt === undefined ? null : Math.round(value.leaderAt - t0);
-  // LB layer: a request without any HTTP answer was lost between client and api-server. Bytes
-  // already sent to the killed process die with it, so only requests open at that instant may be.
-  const noAnswer = loop.records.filter((r) => r.status === undefined);
-  const lbLost = failuresOutside(noAnswer, t0, killed);
-  const open = openDuring(loop.records, t0, killed).length;
   // etcd layer: 503 answers from survivors while the new leader was not yet known.
   const answered503 = s.failures.filter((r) => r.status !== undefined);
   const electionEnd = (value.leaderAt ?? t0) + bounds.electionSlackMs;
   const lateEtcd = answered503.filter((r) => r.start > electionEnd);
   const writesAfter = loop.records.filter((r) => r.kind === "write" && r.ok && r.start > t0).length;
   const label = `2 control-plane hard kill: ${victim.name}, etcd ${role} (${lost} of ${members} down)`;
-  const q = quorumOf(members);
   return [
     ...vipRows(lab, label, victim, value.move, t0),
     {
@@ -119,43 +183,16 @@ export async function cpHardKill(
       pass: markDownMs <= downBound,
       figures: { victim: victim.name, markDownMs, vipHolderKilled: holder },
     },
-    {
-      drill: label,
-      expectation: `no request lost at the load balancer (retries + option redispatch): every request gets an HTTP answer, except those that reached ${victim.name} before its processes were gone`,
-      measured: `${s.sent} sent, ${noAnswer.length} without answer${noAnswer.length ? ` (${reasons(noAnswer)}; started at ${offsets(noAnswer, t0)} ms)` : ""}, ${lbLost.length} of them started after ${victim.name} was gone (open until then: ${open}; every process of ${victim.name} gone ${Math.round(killed - t0)} ms after the SIGKILL); slowest ${s.maxLatencyMs} ms`,
-      pass: lbLost.length === 0 && s.skipped === 0 && s.sent > 0,
-      figures: {
-        sent: s.sent,
-        noAnswer: noAnswer.length,
-        lostAtLb: lbLost.length,
-        openAtKill: open,
-        killMs: Math.round(killed - t0),
-        noAnswerStartsMs: offsets(noAnswer, t0) || null,
-        maxLatencyMs: s.maxLatencyMs,
-      },
-    },
-    role === "leader"
-      ? {
-          drill: label,
-          expectation: `${victim.name} led etcd (moved there first: worst case). Survivors know a new leader within two election rounds (2 x 2 x ${ETCD_ELECTION_TIMEOUT_MS} ms = ${bounds.electionMs} ms); 503s only for requests started before that; writes go on (${members - lost} of ${members} members, quorum ${q.quorum})`,
-          measured: `new leader known after ${electionMs ?? "NEVER"} ms; ${answered503.length} answered 503${answered503.length ? ` (${reasons(answered503)})` : ""}, ${lateEtcd.length} started later; ${writesAfter} writes acknowledged after the kill`,
-          pass: electionMs !== null && electionMs <= bounds.electionMs && lateEtcd.length === 0 && writesAfter > 0,
-          figures: {
-            role,
-            electionMs,
-            answered503: answered503.length,
-            answered503StartsMs: offsets(answered503, t0) || null,
-            after503Window: lateEtcd.length,
-            writesAfterKill: writesAfter,
-            failedTotal: s.failed,
-          },
-        }
-      : {
-          drill: label,
-          expectation: `${victim.name} was an etcd follower: no election, 0 requests answered 503; writes go on (${members - lost} of ${members} members, quorum ${q.quorum})`,
-          measured: `${answered503.length} answered 503${answered503.length ? ` (${reasons(answered503)})` : ""}; ${writesAfter} writes acknowledged after the kill`,
-          pass: answered503.length === 0 && writesAfter > 0,
-          figures: { role, answered503: answered503.length, writesAfterKill: writesAfter, failedTotal: s.failed },
-        },
+    lbRow(label, victim, loop.records, t0, killed),
+    etcdRow(lab, label, victim, role, {
+      members,
+      lost,
+      electionMs,
+      answered503,
+      lateEtcd: lateEtcd.length,
+      writesAfter,
+      t0,
+      failed: s.failed,
+    }),
   ];
 }

@@ -75,8 +75,8 @@ function reload(lab: Lab, h: LabHost): void {
   const haproxy = lab.haproxy.get(h.name);
   const keepalived = lab.keepalived.get(h.name);
   if (!haproxy || !keepalived) throw new LabError(`no HAProxy or keepalived on ${h.name}`);
-  process.kill(haproxy.pid, "SIGUSR2");
-  process.kill(keepalived.pid, "SIGHUP");
+  haproxy.reload("SIGUSR2");
+  keepalived.reload("SIGHUP");
 }
 
 /**

@@ -38,6 +38,8 @@ export interface Daemon {
   running(): boolean;
   /** Sends a signal to its process group (keepalived's children included). */
   signal(sig: NodeJS.Signals): void;
+  /** Sends a signal to its main process only, as a unit's `ExecReload=kill -HUP $MAINPID` does. */
+  reload(sig: NodeJS.Signals): void;
   /** Sends SIGTERM, waits up to `ms`, then SIGKILL. */
   stop(ms: number): Promise<void>;
 }
@@ -76,17 +78,18 @@ export function startDaemon(o: DaemonOptions): Daemon {
   });
   createInterface({ input: child.stderr! }).on("line", (l) => log.add("stderr", l));
   child.stdin?.on("error", () => undefined);
+  // Only ever the child spawned above: its process group (-pid) or itself (pid).
+  const send = (target: number, sig: NodeJS.Signals): boolean => {
+    try {
+      process.kill(target, sig);
+      return true;
+    } catch {
+      return false; // gone already
+    }
+  };
   // The whole process group, as systemd's default KillMode=control-group does on `systemctl stop`.
   const signal = (sig: NodeJS.Signals): void => {
-    try {
-      process.kill(-pid, sig);
-    } catch {
-      try {
-        process.kill(pid, sig);
-      } catch {
-        // gone already
-      }
-    }
+    if (!send(-pid, sig)) send(pid, sig);
   };
   const daemon: Daemon = {
     name: o.name,
@@ -97,6 +100,7 @@ export function startDaemon(o: DaemonOptions): Daemon {
     exited,
     running: () => alive,
     signal,
+    reload: (sig: NodeJS.Signals) => void send(pid, sig),
     stop: async (ms: number) => {
       if (!alive) return;
       signal("SIGTERM");
