@@ -1,31 +1,13 @@
 import { test } from "node:test";
+import { labCanRun, runLab } from "./support/lab-run";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import { parseLabArgs } from "../lab/args";
 import { labBounds, PROMISE } from "../lab/bounds";
 import { listedFile, keepalivedValue, loadBalancerSteps } from "../lab/lb-files";
 import { buildLabTopology, colocated, runsLb } from "../lab/net/lb-topology";
 import { allHosts } from "../lab/net/topology";
-import { REQUIRED_COMMANDS } from "../lab/preflight";
 import { renderedTimers } from "../lab/rendered-timers";
-import { LabReport } from "../lab/report";
 import { NS_PREFIX } from "../lab/settings";
-
-const ROOT = resolve(__dirname, "..");
-const have = (cmd: string): boolean => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
-
-/** Why the lab cannot run here, or undefined when it can. */
-function cannotRun(): string | undefined {
-  if (process.getuid?.() !== 0)
-    return "the HA lab needs root (network namespaces, keepalived): run `sudo npm run lab -- --lb colocated` or the tests as root";
-  const missing = REQUIRED_COMMANDS.filter((c) => !have(c));
-  if (missing.length > 0)
-    return `the HA lab needs ${missing.join(", ")} (apt-get install iproute2 haproxy keepalived etcd-server etcd-client openssl)`;
-  return undefined;
-}
 
 test("lab --lb: pair by default, colocated on request, anything else refused naming the valid modes; --removal-gap", () => {
   assert.equal(parseLabArgs([]).lb, "pair");
@@ -114,72 +96,41 @@ test("colocated bounds follow the lowest priority of the N keepalived configs an
 // About 80-90 s here; CI runs it as root with KUBEADM_HA_REQUIRE_LAB=1.
 // 5 control planes by hand: `npm run lab -- --lb colocated --control-planes 5`.
 test("HA lab, colocated, 3 control planes: every drill within its bound", { timeout: 6 * 60_000 }, (t) => {
-  const why = cannotRun();
-  if (why) {
-    if (process.env.KUBEADM_HA_REQUIRE_LAB === "1")
-      assert.fail(`KUBEADM_HA_REQUIRE_LAB=1 but the lab cannot run: ${why}`);
-    t.skip(why);
-    return;
-  }
-  const dir = mkdtempSync(join(tmpdir(), "kubeadm-ha-lab-colocated-test-"));
-  const reportPath = join(dir, "lab-report.json");
-  try {
-    const r = spawnSync(
-      process.execPath,
-      ["--import", "tsx", "lab/run.ts", "--lb", "colocated", "--control-planes", "3", "--report", reportPath],
-      { cwd: ROOT, encoding: "utf8", timeout: 5 * 60_000, maxBuffer: 64 * 1024 * 1024 },
+  if (!labCanRun(t, "sudo npm run lab -- --lb colocated")) return;
+  const report = runLab(["--lb", "colocated", "--control-planes", "3"], 5 * 60_000);
+  assert.equal(report.loadBalancers, "colocated");
+  assert.equal(report.controlPlanes, 3);
+  for (const n of ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"])
+    assert.ok(
+      report.checks.some((c) => c.drill.startsWith(`${n} `)),
+      `drill ${n} missing`,
     );
-    const output = `${r.stdout}${r.stderr}`;
-    const report = existsSync(reportPath) ? (JSON.parse(readFileSync(reportPath, "utf8")) as LabReport) : undefined;
-    const failed = (report?.checks ?? []).filter((c) => !c.pass).map((c) => `${c.drill}: ${c.measured}`);
-    assert.equal(
-      r.status,
-      0,
-      `lab exited ${r.status ?? r.signal}; failed: ${failed.join(" | ") || "see below"}\n${output.slice(-6000)}`,
-    );
-    assert.ok(report);
-    assert.equal(report.loadBalancers, "colocated");
-    assert.equal(report.controlPlanes, 3);
-    assert.deepEqual(failed, []);
-    assert.equal(report.pass, true);
-    for (const n of ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"])
-      assert.ok(
-        report.checks.some((c) => c.drill.startsWith(`${n} `)),
-        `drill ${n} missing`,
-      );
-    const t3 = buildLabTopology(3, "colocated");
-    const steps = [...loadBalancerSteps(t3.spec).values()];
-    const bounds = labBounds(
-      renderedTimers(
-        listedFile(steps[0], "haproxy.cfg").content,
-        steps.map((s) => listedFile(s, "keepalived.conf").content),
-      ),
-    );
-    const figure = (drill: string, key: string): unknown =>
-      report.checks.find((c) => c.drill.startsWith(drill) && key in c.figures)?.figures[key];
-    assert.equal(
-      figure("0 ", "processEventsConfirmed"),
-      3,
-      "keepalived receives process events on every control plane",
-    );
-    assert.equal(figure("0 ", "vipInterface"), "eth0");
-    assert.equal(figure("1 ", "failed"), 0);
-    assert.equal(figure("1 steady state: VRRP", "vrrpTransitions"), 0, "no false failover");
-    assert.ok(Number(figure("3 ", "vipMovedMs")) < bounds.vipGracefulMs);
-    assert.ok(Number(figure("8 ", "vipMovedMs")) < bounds.vipProcessMs);
-    assert.ok(Number(figure("4 ", "vipMovedMs")) < bounds.vipHardMs);
-    // The first control-plane kill takes the VIP holder, which also leads etcd.
-    const kill = report.checks.filter((c) => c.drill.startsWith("2 ") && c.drill.includes("(1 of 3 down)"));
-    const victim = kill.find((c) => "vipHolderKilled" in c.figures);
-    assert.equal(victim?.figures.vipHolderKilled, true, "the hard kill hit the VIP holder");
-    assert.ok(Number(kill.find((c) => "vipMovedMs" in c.figures)?.figures.vipMovedMs) < bounds.vipHardMs);
-    assert.ok(Number(victim?.figures.markDownMs) <= bounds.markDownSilentMs);
-    assert.equal(kill.find((c) => "lostAtLb" in c.figures)?.figures.lostAtLb, 0);
-    assert.equal(figure("9 ", "unexplainedFailures"), 0);
-    assert.equal(figure("6 ", "lost"), 0);
-    assert.ok(Number(figure("6 ", "checked")) > 100);
-    assert.ok(report.durationMs < 180_000, `lab took ${report.durationMs} ms (budget 3 minutes)`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const t3 = buildLabTopology(3, "colocated");
+  const steps = [...loadBalancerSteps(t3.spec).values()];
+  const bounds = labBounds(
+    renderedTimers(
+      listedFile(steps[0], "haproxy.cfg").content,
+      steps.map((s) => listedFile(s, "keepalived.conf").content),
+    ),
+  );
+  const figure = (drill: string, key: string): unknown =>
+    report.checks.find((c) => c.drill.startsWith(drill) && key in c.figures)?.figures[key];
+  assert.equal(figure("0 ", "processEventsConfirmed"), 3, "keepalived receives process events on every control plane");
+  assert.equal(figure("0 ", "vipInterface"), "eth0");
+  assert.equal(figure("1 ", "failed"), 0);
+  assert.equal(figure("1 steady state: VRRP", "vrrpTransitions"), 0, "no false failover");
+  assert.ok(Number(figure("3 ", "vipMovedMs")) < bounds.vipGracefulMs);
+  assert.ok(Number(figure("8 ", "vipMovedMs")) < bounds.vipProcessMs);
+  assert.ok(Number(figure("4 ", "vipMovedMs")) < bounds.vipHardMs);
+  // The first control-plane kill takes the VIP holder, which also leads etcd.
+  const kill = report.checks.filter((c) => c.drill.startsWith("2 ") && c.drill.includes("(1 of 3 down)"));
+  const victim = kill.find((c) => "vipHolderKilled" in c.figures);
+  assert.equal(victim?.figures.vipHolderKilled, true, "the hard kill hit the VIP holder");
+  assert.ok(Number(kill.find((c) => "vipMovedMs" in c.figures)?.figures.vipMovedMs) < bounds.vipHardMs);
+  assert.ok(Number(victim?.figures.markDownMs) <= bounds.markDownSilentMs);
+  assert.equal(kill.find((c) => "lostAtLb" in c.figures)?.figures.lostAtLb, 0);
+  assert.equal(figure("9 ", "unexplainedFailures"), 0);
+  assert.equal(figure("6 ", "lost"), 0);
+  assert.ok(Number(figure("6 ", "checked")) > 100);
+  assert.ok(report.durationMs < 180_000, `lab took ${report.durationMs} ms (budget 3 minutes)`);
 });

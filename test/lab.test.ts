@@ -1,9 +1,6 @@
 import { test } from "node:test";
+import { labCanRun, runLab } from "./support/lab-run";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import { parseLabArgs } from "../lab/args";
 import { labBounds, LabBounds } from "../lab/bounds";
 import { failuresOutside, summarize } from "../lab/drills/analysis";
@@ -12,14 +9,10 @@ import { allHosts, buildTopology } from "../lab/net/topology";
 import { labHaproxyName, labKeepalivedConf } from "../lab/daemons";
 import { filledLines, keepalivedValue, listedFile, loadBalancerSteps } from "../lab/lb-files";
 import { isLabCommandLine } from "../lab/lib/lock";
-import { REQUIRED_COMMANDS } from "../lab/preflight";
 import { renderedTimers } from "../lab/rendered-timers";
-import { Check, LabReport, renderTable } from "../lab/report";
+import { Check, renderTable } from "../lab/report";
 import { NS_PREFIX } from "../lab/settings";
 import { INTERFACE_PLACEHOLDER } from "../core/plan/keepalived";
-
-const ROOT = resolve(__dirname, "..");
-const have = (cmd: string): boolean => spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
 
 /** The bounds the lab computes for a topology, from its plan's listed LB files (timers hold no secret). */
 function boundsOf(controlPlanes: number, config: Record<string, unknown> = {}): LabBounds {
@@ -31,16 +24,6 @@ function boundsOf(controlPlanes: number, config: Record<string, unknown> = {}): 
       steps.map((s) => listedFile(s, "keepalived.conf").content),
     ),
   );
-}
-
-/** Why the lab cannot run here, or undefined when it can. */
-function cannotRun(): string | undefined {
-  if (process.getuid?.() !== 0)
-    return "the HA lab needs root (network namespaces, keepalived): run `sudo npm run lab` or the tests as root";
-  const missing = REQUIRED_COMMANDS.filter((c) => !have(c));
-  if (missing.length > 0)
-    return `the HA lab needs ${missing.join(", ")} (apt-get install iproute2 haproxy keepalived etcd-server etcd-client openssl)`;
-  return undefined;
 }
 
 test("lab topology: namespaces prefixed, every address in 198.18.0.0/15, spec from buildSpec", () => {
@@ -188,85 +171,41 @@ test("lab table shows every check with PASS or FAIL", () => {
 // Each run takes about 80-96 s here (3 and 5 control planes; CI budget ~80-100 s each).
 for (const controlPlanes of [3, 5]) {
   test(`HA lab with ${controlPlanes} control planes: every drill within its bound`, { timeout: 6 * 60_000 }, (t) => {
-    const why = cannotRun();
-    if (why) {
-      if (process.env.KUBEADM_HA_REQUIRE_LAB === "1")
-        assert.fail(`KUBEADM_HA_REQUIRE_LAB=1 but the lab cannot run: ${why}`);
-      t.skip(why);
-      return;
-    }
-    const dir = mkdtempSync(join(tmpdir(), "kubeadm-ha-lab-test-"));
-    const reportPath = join(dir, "lab-report.json");
-    try {
-      const r = spawnSync(
-        process.execPath,
-        ["--import", "tsx", "lab/run.ts", "--control-planes", String(controlPlanes), "--report", reportPath],
-        {
-          cwd: ROOT,
-          encoding: "utf8",
-          timeout: 5 * 60_000,
-          maxBuffer: 64 * 1024 * 1024,
-        },
+    if (!labCanRun(t)) return;
+    const report = runLab(["--control-planes", String(controlPlanes)], 5 * 60_000);
+    assert.equal(report.controlPlanes, controlPlanes);
+    for (const n of ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"])
+      assert.ok(
+        report.checks.some((c) => c.drill.startsWith(`${n} `)),
+        `drill ${n} missing`,
       );
-      const output = `${r.stdout}${r.stderr}`;
-      // The failed rows first: the table is long, and its tail may not hold them.
-      const failedRows = existsSync(reportPath)
-        ? (JSON.parse(readFileSync(reportPath, "utf8")) as LabReport).checks
-            .filter((c) => !c.pass)
-            .map((c) => `${c.drill}: ${c.measured}`)
-        : [];
-      assert.equal(
-        r.status,
-        0,
-        `lab exited ${r.status ?? r.signal}; failed: ${failedRows.join(" | ") || "see below"}\n${output.slice(-6000)}`,
-      );
-      const report = JSON.parse(readFileSync(reportPath, "utf8")) as LabReport;
-      assert.equal(report.controlPlanes, controlPlanes);
-      const failed = report.checks.filter((c) => !c.pass);
-      assert.deepEqual(
-        failed.map((c) => `${c.drill}: ${c.measured}`),
-        [],
-      );
-      assert.equal(report.pass, true);
-      for (const n of ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"])
-        assert.ok(
-          report.checks.some((c) => c.drill.startsWith(`${n} `)),
-          `drill ${n} missing`,
-        );
 
-      const bounds = boundsOf(controlPlanes);
-      const figure = (drill: string, key: string): unknown =>
-        report.checks.find((c) => c.drill.startsWith(drill) && key in c.figures)?.figures[key];
-      assert.ok(Number(figure("1 ", "sent")) > 100, "the steady loop sent requests");
-      assert.equal(figure("1 ", "failed"), 0);
-      assert.equal(figure("0 ", "installedBy"), "load-balancer step script, in the step sandbox");
-      assert.equal(
-        figure("0 ", "vipInterface"),
-        "eth0",
-        "the step's shell code found the interface (vipInterface auto)",
+    const bounds = boundsOf(controlPlanes);
+    const figure = (drill: string, key: string): unknown =>
+      report.checks.find((c) => c.drill.startsWith(drill) && key in c.figures)?.figures[key];
+    assert.ok(Number(figure("1 ", "sent")) > 100, "the steady loop sent requests");
+    assert.equal(figure("1 ", "failed"), 0);
+    assert.equal(figure("0 ", "installedBy"), "load-balancer step script, in the step sandbox");
+    assert.equal(figure("0 ", "vipInterface"), "eth0", "the step's shell code found the interface (vipInterface auto)");
+    assert.equal(figure("0 ", "processEventsConfirmed"), 2, "keepalived receives process events on both LBs");
+    assert.equal(figure("1 steady state: VRRP", "vrrpTransitions"), 0, "no false failover");
+    assert.ok(Number(figure("3 ", "vipMovedMs")) < bounds.vipGracefulMs);
+    assert.ok(Number(figure("8 ", "vipMovedMs")) < bounds.vipProcessMs);
+    assert.ok(Number(figure("4 ", "vipMovedMs")) < bounds.vipHardMs);
+    assert.ok(Number(figure("2 ", "markDownMs")) <= bounds.markDownMs);
+    assert.ok(Number(figure("9 ", "markDownActiveMs")) <= bounds.markDownSilentMs);
+    assert.ok(Number(figure("9 ", "markDownStandbyMs")) <= bounds.markDownSilentMs);
+    assert.equal(figure("9 ", "unexplainedFailures"), 0, "no request lost to the black-holed control plane");
+    assert.ok(Number(figure("7 ", "idleMs")) >= bounds.idleMs);
+    assert.ok(Number(figure("6 ", "checked")) > 100, "acknowledged writes were checked after recovery");
+    assert.equal(figure("6 ", "lost"), 0);
+    if (controlPlanes === 5) {
+      const second = report.checks.find((c) => c.drill.includes("(2 of 5 down)") && "writesAfterKill" in c.figures);
+      assert.ok(
+        second && Number(second.figures.writesAfterKill) > 0,
+        "writes go on with two of five control planes lost",
       );
-      assert.equal(figure("0 ", "processEventsConfirmed"), 2, "keepalived receives process events on both LBs");
-      assert.equal(figure("1 steady state: VRRP", "vrrpTransitions"), 0, "no false failover");
-      assert.ok(Number(figure("3 ", "vipMovedMs")) < bounds.vipGracefulMs);
-      assert.ok(Number(figure("8 ", "vipMovedMs")) < bounds.vipProcessMs);
-      assert.ok(Number(figure("4 ", "vipMovedMs")) < bounds.vipHardMs);
-      assert.ok(Number(figure("2 ", "markDownMs")) <= bounds.markDownMs);
-      assert.ok(Number(figure("9 ", "markDownActiveMs")) <= bounds.markDownSilentMs);
-      assert.ok(Number(figure("9 ", "markDownStandbyMs")) <= bounds.markDownSilentMs);
-      assert.equal(figure("9 ", "unexplainedFailures"), 0, "no request lost to the black-holed control plane");
-      assert.ok(Number(figure("7 ", "idleMs")) >= bounds.idleMs);
-      assert.ok(Number(figure("6 ", "checked")) > 100, "acknowledged writes were checked after recovery");
-      assert.equal(figure("6 ", "lost"), 0);
-      if (controlPlanes === 5) {
-        const second = report.checks.find((c) => c.drill.includes("(2 of 5 down)") && "writesAfterKill" in c.figures);
-        assert.ok(
-          second && Number(second.figures.writesAfterKill) > 0,
-          "writes go on with two of five control planes lost",
-        );
-      }
-      assert.ok(report.durationMs < 180_000, `lab took ${report.durationMs} ms (budget 3 minutes)`);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
     }
+    assert.ok(report.durationMs < 180_000, `lab took ${report.durationMs} ms (budget 3 minutes)`);
   });
 }
