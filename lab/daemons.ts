@@ -69,8 +69,14 @@ export function startEtcd(p: LabPaths, t: LabTopology, cp: LabHost, token: strin
   });
 }
 
-/** The api-server stand-in of one control plane (lab/apiserver-standin.ts). */
-export function startStandin(p: LabPaths, t: LabTopology, cp: LabHost, cert: LabCert): Daemon {
+/** The api-server stand-in of one control plane (lab/apiserver-standin.ts); `extra`: more of its arguments. */
+export function startStandin(
+  p: LabPaths,
+  t: LabTopology,
+  cp: LabHost,
+  cert: LabCert,
+  extra: readonly string[] = [],
+): Daemon {
   return startDaemon({
     name: `apiserver-standin@${cp.name}`,
     ns: cp.ns,
@@ -90,6 +96,7 @@ export function startStandin(p: LabPaths, t: LabTopology, cp: LabHost, cert: Lab
       cert.certFile,
       "--key",
       cert.keyFile,
+      ...extra,
     ],
   });
 }

@@ -2,7 +2,7 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { buildSpec } from "../core/config/build-spec";
 import { buildPlan, Plan, PlanStep, SecretName } from "../core/plan/steps";
-import { HostSim, SimResult, simUnavailable } from "./support/host-sim";
+import { DEV_BRING_UP, HostSim, SimResult, simUnavailable } from "./support/host-sim";
 import { exampleWith, hosts, stackConfig } from "./support/stack";
 
 /** Fake secret values, by name. */
@@ -48,31 +48,17 @@ function runStep(sim: HostSim, id: string, opts: { delete?: boolean; plan?: Plan
 }
 
 /** Runs steps in order, each expected to succeed. */
-function ok(sim: HostSim, ids: string[], p: Plan = plan): void {
+function ok(sim: HostSim, ids: readonly string[], p: Plan = plan): void {
   for (const id of ids) {
     const r = runStep(sim, id, { plan: p });
     assert.equal(r.status, 0, `${id}: ${r.stderr}`);
   }
 }
 
-/** The dev stack brought up: init, token, control planes one at a time (the admin host last), workers. */
-const BRING_UP = [
-  "kubeadm-init",
-  "join-token",
-  "cp2-join-material",
-  "cp2-kubeadm-join",
-  "cp3-join-material",
-  "cp3-kubeadm-join",
-  "cp1-join-material",
-  "cp1-kubeadm-join",
-  "worker1-kubeadm-join",
-  "worker2-kubeadm-join",
-];
-
 test("host-sim: a bring-up runs kubeadm once per node; running every step again changes nothing", (t) => {
   const sim = simulation(t);
   if (!sim) return;
-  ok(sim, BRING_UP);
+  ok(sim, DEV_BRING_UP);
   assert.deepEqual(
     sim.members().map((m) => m.name),
     ["cp1", "cp2", "cp3"],
@@ -88,7 +74,7 @@ test("host-sim: a bring-up runs kubeadm once per node; running every step again 
   const before = sim.calls().length;
   ok(
     sim,
-    BRING_UP.filter((id) => id.includes("kubeadm-")),
+    DEV_BRING_UP.filter((id) => id.includes("kubeadm-")),
   );
   const again = sim.calls().slice(before);
   assert.deepEqual(
@@ -152,7 +138,7 @@ test("host-sim: kubeadm init refuses when the endpoint, or another control plane
 test("host-sim: reordering control planes runs only guarded no-ops on the new admin host", (t) => {
   const sim = simulation(t);
   if (!sim) return;
-  ok(sim, BRING_UP);
+  ok(sim, DEV_BRING_UP);
   const cps = hosts("cp", 3, "192.168.1", 101);
   const reordered = buildPlan(buildSpec(exampleWith({ controlPlanes: [cps[1], cps[0], cps[2]] })));
   const before = sim.calls().length;
@@ -260,7 +246,7 @@ test("host-sim: kubeadm state without a marker is adopted only when the cluster 
 test("host-sim: removing a control plane whose host is gone: member removed from a survivor, Node deleted, count checked", (t) => {
   const sim = simulation(t);
   if (!sim) return;
-  ok(sim, BRING_UP);
+  ok(sim, DEV_BRING_UP);
   const drain = runStep(sim, "cp3-drain-node", { delete: true });
   assert.equal(drain.status, 0, drain.stderr);
   assert.match(drain.stdout, /etcd: removed member cp3 \(https:\/\/192\.168\.1\.103:2380\) through etcd-cp1; 2 left/);
@@ -279,7 +265,7 @@ test("host-sim: removing a control plane whose host is gone: member removed from
 test("host-sim: removing a member is refused when it would break quorum or remove the last one; a stray member fails the count", (t) => {
   const sim = simulation(t);
   if (!sim) return;
-  ok(sim, BRING_UP);
+  ok(sim, DEV_BRING_UP);
   sim.fault("etcd-down-cp2");
   const refused = runStep(sim, "cp3-drain-node", { delete: true });
   assert.equal(refused.status, 1);
@@ -319,7 +305,7 @@ test("host-sim: removing a member is refused when it would break quorum or remov
 test("host-sim: a node reset by its join's delete joins again; a Ready Node of its name is waited out", (t) => {
   const sim = simulation(t);
   if (!sim) return;
-  ok(sim, BRING_UP);
+  ok(sim, DEV_BRING_UP);
   const left = runStep(sim, "worker1-kubeadm-join", { delete: true });
   assert.equal(left.status, 0, left.stderr);
   assert.ok(
@@ -354,7 +340,7 @@ test("host-sim: verify with cni none reports NotReady nodes without failing; che
   if (!sim) return;
   const none = buildPlan(buildSpec(exampleWith({ cni: "none" })));
   sim.fault("cni-none");
-  ok(sim, BRING_UP, none);
+  ok(sim, DEV_BRING_UP, none);
   sim.fault("etcd-down-cp1");
   const r = runStep(sim, "verify", { plan: none });
   assert.equal(r.status, 0, r.stderr);
@@ -382,7 +368,7 @@ test("host-sim: verify with cni none reports NotReady nodes without failing; che
 test("host-sim: verify fails on a missing etcd member and reports one the config does not name", (t) => {
   const sim = simulation(t);
   if (!sim) return;
-  ok(sim, BRING_UP);
+  ok(sim, DEV_BRING_UP);
   const four = buildPlan(
     buildSpec(
       exampleWith({
@@ -418,7 +404,7 @@ test("host-sim: verify with external etcd asks each endpoint with the api-server
   if (!sim) return;
   const endpoints = ["10.0.0.20:2379", "10.0.0.21:2379", "10.0.0.22:2379"];
   const external = buildPlan(buildSpec(exampleWith({ externalEtcdEndpoints: endpoints.map((e) => `https://${e}`) })));
-  ok(sim, BRING_UP, external);
+  ok(sim, DEV_BRING_UP, external);
   sim.externalEtcd(endpoints);
   sim.fault("etcd-down-10.0.0.21:2379");
   const r = runStep(sim, "verify", { plan: external });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { buildSpec } from "../core/config/build-spec";
 import { parseClusterHealth } from "../core/plan/cluster-health";
 import { buildPlan, PlanStep } from "../core/plan/steps";
-import { HostSim, simUnavailable } from "./support/host-sim";
+import { DEV_BRING_UP, HostSim, simUnavailable } from "./support/host-sim";
 import { stackConfig } from "./support/stack";
 
 const plan = buildPlan(buildSpec(stackConfig("dev")));
@@ -50,19 +50,7 @@ test("verify reports the admin host's earliest certificate expiry in clusterHeal
   if (why) return t.skip(why);
   const sim = new HostSim();
   sims.push(sim);
-  for (const id of [
-    "kubeadm-init",
-    "join-token",
-    "cp2-join-material",
-    "cp2-kubeadm-join",
-    "cp3-join-material",
-    "cp3-kubeadm-join",
-    "cp1-join-material",
-    "cp1-kubeadm-join",
-    "worker1-kubeadm-join",
-    "worker2-kubeadm-join",
-  ])
-    run(sim, id);
+  for (const id of DEV_BRING_UP) run(sim, id);
   // kubeadm printed nothing it could read: null, and verify does not fail for it.
   assert.equal(parseClusterHealth(run(sim, "verify"), "verify").certificates, null);
   writeFileSync(join(sim.cluster, "check-expiration"), CHECK_EXPIRATION);

@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { etcdClientUrl } from "../../core/config/validate-etcd";
-import { hostDir, LabPaths } from "../daemons";
+import { hostDir, LabPaths, startStandin } from "../daemons";
 import { makeEtcdPki, pkiDirOf } from "../etcd-restore/pki";
 import { Daemon, startDaemon } from "../lib/daemon";
 import { LabHost, LabTopology } from "../net/topology";
@@ -85,35 +85,17 @@ export function startExternalEtcd(p: LabPaths, t: LabTopology, h: LabHost, token
 /** The api-server stand-in of a control plane, on the etcd hosts' endpoints with the api-server's client certificate. */
 export function startExternalStandin(p: LabPaths, t: LabTopology, cp: LabHost, cert: LabCert): Daemon {
   const client = join(etcdPkiRoot(p), "client");
-  return startDaemon({
-    name: `apiserver-standin@${cp.name}`,
-    ns: cp.ns,
-    cwd: p.repo,
-    logFile: join(p.logs, `apiserver-standin-${cp.name}.log`),
-    argv: [
-      process.execPath,
-      "--import",
-      "tsx",
-      join(p.repo, "lab", "apiserver-standin.ts"),
-      "--name",
-      cp.name,
-      "--port",
-      String(t.spec.apiServerPort),
-      "--cert",
-      cert.certFile,
-      "--key",
-      cert.keyFile,
-      // What ClusterConfiguration.etcd.external renders: the same endpoints, in the same order.
-      "--etcd-endpoints",
-      t.spec.etcd.mode === "external" ? t.spec.etcd.endpoints.join(",") : "",
-      "--etcd-ca",
-      join(client, "ca.crt"),
-      "--etcd-cert",
-      join(client, "apiserver-etcd-client.crt"),
-      "--etcd-key",
-      join(client, "apiserver-etcd-client.key"),
-    ],
-  });
+  return startStandin(p, t, cp, cert, [
+    // What ClusterConfiguration.etcd.external renders: the same endpoints, in the same order.
+    "--etcd-endpoints",
+    t.spec.etcd.mode === "external" ? t.spec.etcd.endpoints.join(",") : "",
+    "--etcd-ca",
+    join(client, "ca.crt"),
+    "--etcd-cert",
+    join(client, "apiserver-etcd-client.crt"),
+    "--etcd-key",
+    join(client, "apiserver-etcd-client.key"),
+  ]);
 }
 
 /**

@@ -19,6 +19,20 @@ import { isRoot, missingTool } from "./tools";
 /** The fake tools every simulated host runs instead of the real ones (test/support/host-sim-tools.sh). */
 const TOOLS = ["kubeadm", "kubectl", "curl", "sleep"] as const;
 
+/** The dev stack brought up: init, token, control planes one at a time (the admin host last), workers. */
+export const DEV_BRING_UP: readonly string[] = [
+  "kubeadm-init",
+  "join-token",
+  "cp2-join-material",
+  "cp2-kubeadm-join",
+  "cp3-join-material",
+  "cp3-kubeadm-join",
+  "cp1-join-material",
+  "cp1-kubeadm-join",
+  "worker1-kubeadm-join",
+  "worker2-kubeadm-join",
+];
+
 /** What a script printed and how it ended. */
 export interface SimResult {
   /** Exit status. */
