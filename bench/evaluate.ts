@@ -90,7 +90,8 @@ function commandNodes(capture: DependsOnCapture, spec: ClusterSpec): CommandNode
       return {
         name: c.name,
         runsOn: hostOf.get(address) ?? address,
-        hasCreate: typeof create === "string" && create.trim() !== "",
+        // By length: searching the script (trim) would copy each one whole (core/plan/template.ts searchable).
+        hasCreate: typeof create === "string" && create.length > 0,
         // By type and name: a Command may share its name with a resource of another type.
         dependsOn: capture.dependsOn.get(`${COMMAND}::${c.name}`) ?? [],
       };

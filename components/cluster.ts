@@ -38,6 +38,9 @@ export interface NodeSummary {
 
 /** The whole HA cluster: LB pair, control planes, workers, CNI and the final verification. */
 export class Cluster extends pulumi.ComponentResource {
+  /** The component's type token. */
+  static readonly TYPE = "kubeadm-ha:index:Cluster";
+
   /** Admin kubeconfig, server `https://VIP:apiPort` (secret). */
   public readonly kubeconfig: pulumi.Output<string>;
   /** `VIP:apiPort` (on AWS: the Elastic IP or the NLB name with the port). */
@@ -54,7 +57,7 @@ export class Cluster extends pulumi.ComponentResource {
   public readonly plan: Plan;
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("kubeadm-ha:index:Cluster", name, {}, opts);
+    super(Cluster.TYPE, name, {}, opts);
     const { spec } = args;
     const secrets = new JoinSecrets(`${name}-join`, { parent: this });
     const hosts = allHosts(spec);
@@ -81,9 +84,21 @@ export class Cluster extends pulumi.ComponentResource {
     const workers = new Workers(`${name}-workers`, { spec }, { parent: this });
     // Created only with etcdHosts, so a stack without them keeps its resource list.
     const etcd = spec.etcdHosts.length > 0 ? new EtcdHosts(`${name}-etcd`, { spec }, { parent: this }) : undefined;
+    // URNs are `urn:pulumi:<stack>::<project>::<parent types $-joined>::<name>`; known here when the cluster is top-level.
+    const top = opts?.parent ? undefined : `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${Cluster.TYPE}`;
+    const children: [pulumi.Resource | undefined, string][] = [
+      [loadBalancer, LoadBalancer.TYPE],
+      [controlPlane, ControlPlane.TYPE],
+      [workers, Workers.TYPE],
+      [etcd, EtcdHosts.TYPE],
+    ];
+    const urnPrefixes = new Map<pulumi.Resource, string>(
+      top ? [[this, top], ...children.flatMap(([c, type]) => (c ? [[c, `${top}$${type}`] as const] : []))] : [],
+    );
     runPlan(this.plan, hosts, runner, {
       byRole: { loadBalancer, controlPlane, worker: workers, etcd: etcd ?? this },
       cluster: this,
+      urnPrefixes,
     });
     loadBalancer.complete();
     controlPlane.complete(this.plan, runner);
@@ -105,7 +120,7 @@ export class Cluster extends pulumi.ComponentResource {
     this.controlPlaneEndpoint = publicEndpoint ?? pulumi.output(runner.withLateValues(spec.controlPlaneEndpoint, this));
     this.etcdQuorum = quorumOf(etcdMemberCount(spec));
     this.nodes = hosts.map((h) => ({ name: h.name, role: h.role, address: h.privateAddress }));
-    this.clusterHealth = verify.stdout.apply((out) => {
+    this.clusterHealth = runner.stdoutOf(verifyStep).apply((out) => {
       try {
         return parseClusterHealth(out, verifyStep.id);
       } catch (err) {

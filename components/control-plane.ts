@@ -8,6 +8,9 @@ import { StepRunner } from "./step-runner";
  * parent of their steps, which the cluster creates under it; its outputs are read from those steps.
  */
 export class ControlPlane extends pulumi.ComponentResource {
+  /** The component's type token. */
+  static readonly TYPE = "kubeadm-ha:index:ControlPlane";
+
   /** Admin kubeconfig; its server is `https://VIP:apiPort` (secret). */
   public readonly kubeconfig: pulumi.Output<string>;
   /** CA public-key pin `sha256:...` used by joins (secret). */
@@ -18,7 +21,7 @@ export class ControlPlane extends pulumi.ComponentResource {
   private readonly resolveCaCertHash: (source: pulumi.Output<string>) => void;
 
   constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
-    super("kubeadm-ha:index:ControlPlane", name, {}, opts);
+    super(ControlPlane.TYPE, name, {}, opts);
     // The steps these outputs come from are created after this component, which is their parent.
     [this.kubeconfig, this.resolveKubeconfig] = pulumi.deferredOutput<string>();
     [this.caCertHash, this.resolveCaCertHash] = pulumi.deferredOutput<string>();
@@ -26,7 +29,7 @@ export class ControlPlane extends pulumi.ComponentResource {
 
   /** Reads the outputs from the first control plane's steps and registers them; call once, after `runner` ran `plan`. */
   complete(plan: Plan, runner: StepRunner): void {
-    this.resolveKubeconfig(pulumi.secret(runner.commandOf(onlyStep(plan, "admin-kubeconfig")).stdout));
+    this.resolveKubeconfig(pulumi.secret(runner.stdoutOf(onlyStep(plan, "admin-kubeconfig"))));
     this.resolveCaCertHash(runner.providedBy(onlyStep(plan, "ca-cert-hash")));
     this.registerOutputs({ kubeconfig: this.kubeconfig, caCertHash: this.caCertHash });
   }

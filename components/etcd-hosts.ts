@@ -12,13 +12,16 @@ export interface EtcdHostsArgs {
  * each member, its snapshots), which the cluster creates under it. Empty with stacked etcd.
  */
 export class EtcdHosts extends pulumi.ComponentResource {
+  /** The component's type token. */
+  static readonly TYPE = "kubeadm-ha:index:EtcdHosts";
+
   /** Names of the etcd hosts. */
   public readonly names: string[];
   /** Quorum of the etcd hosts (zero members with stacked or user-managed etcd). */
   public readonly quorum: QuorumFigures;
 
   constructor(name: string, args: EtcdHostsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("kubeadm-ha:index:EtcdHosts", name, {}, opts);
+    super(EtcdHosts.TYPE, name, {}, opts);
     this.names = args.spec.etcdHosts.map((h) => h.name);
     this.quorum = quorumOf(this.names.length);
   }

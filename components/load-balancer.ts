@@ -12,11 +12,14 @@ export interface LoadBalancerArgs {
  * load balancers' steps, which the cluster creates under it.
  */
 export class LoadBalancer extends pulumi.ComponentResource {
+  /** The component's type token. */
+  static readonly TYPE = "kubeadm-ha:index:LoadBalancer";
+
   /** `VIP:apiPort`. */
   public readonly endpoint: string;
 
   constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("kubeadm-ha:index:LoadBalancer", name, {}, opts);
+    super(LoadBalancer.TYPE, name, {}, opts);
     this.endpoint = args.spec.controlPlaneEndpoint;
   }
 

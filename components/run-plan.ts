@@ -9,6 +9,11 @@ export interface StepParents {
   readonly byRole: Readonly<Record<Role, pulumi.Resource>>;
   /** The cluster component, parent of cluster-wide steps. */
   readonly cluster: pulumi.Resource;
+  /**
+   * Each parent's URN with its name left out (`urn:pulumi:<stack>::<project>::<types>`), where it
+   * is known without waiting: earlier names of a step are then given as whole URNs (see StepRunner).
+   */
+  readonly urnPrefixes?: ReadonlyMap<pulumi.Resource, string>;
 }
 
 /** Phases that check the whole cluster, not the host they run on: their steps sit under the cluster. */
@@ -27,6 +32,7 @@ export function runPlan(plan: Plan, hosts: readonly HostSpec[], runner: StepRunn
         `step ${step.id} is about host ${step.host}, which the spec does not list`,
         parents.cluster,
       );
-    runner.run(step, CLUSTER_WIDE.has(step.phase) ? parents.cluster : parents.byRole[role]);
+    const parent = CLUSTER_WIDE.has(step.phase) ? parents.cluster : parents.byRole[role];
+    runner.run(step, parent, parents.urnPrefixes?.get(parent));
   }
 }

@@ -1,9 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { remote, types } from "@pulumi/command";
+import { types } from "@pulumi/command";
 import { PlanStep, SecretName } from "../core/plan/steps";
+import { stdoutIsRead } from "../core/plan/plan-step";
 import { sudoWrap } from "../core/plan/sudo";
+import { searchable } from "../core/plan/template";
 import { LATE, LateName, URN_PLACEHOLDER, urnPlaceholder } from "../core/plan/placeholders";
 import { withoutStackCapture } from "./stack-capture";
+import { COMMAND_TYPE, CommandResource, commandMaker, liftConnection } from "./step-command";
 
 /** Platform inputs of a {@link StepRunner} beyond connections and secrets. */
 export interface StepRunnerOptions {
@@ -30,10 +33,14 @@ function timeoutsOf(step: PlanStep): pulumi.CustomTimeouts {
   return step.phase === "wait-ssh" ? { create: "20m" } : { create: "50m", update: "30m", delete: "15m" };
 }
 
-/** Turns plan steps into `remote.Command`s; shared by every component so steps can wait across them. */
+/** Turns plan steps into commands (`StepCommand`); shared by every component so steps can wait across them. */
 export class StepRunner {
-  private readonly commands = new Map<string, remote.Command>();
+  private readonly commands = new Map<string, CommandResource>();
   private readonly secrets = new Map<SecretName, pulumi.Output<string>>();
+  /** Connections as the commands send them, per host and dial limit: one Output each, shared. */
+  private readonly lifted = new Map<string, pulumi.Output<types.input.remote.ConnectionArgs>>();
+  /** Stdin Outputs by secrets and data (see stdinFor). */
+  private readonly stdins = new Map<string, pulumi.Output<string>>();
 
   /**
    * @param owner The component the runner works for: errors not about one step's parent name it.
@@ -51,12 +58,15 @@ export class StepRunner {
       this.secrets.set(name, value);
   }
 
-  /** Creates the Command of one step under `parent`. Steps must come in plan order. */
-  run(step: PlanStep, parent: pulumi.Resource): remote.Command {
-    return withoutStackCapture(() => this.command(step, parent));
+  /**
+   * Creates the Command of one step under `parent`. Steps must come in plan order.
+   * @param parentUrn The parent's URN without its name, when known (see {@link aliasesOf}).
+   */
+  run(step: PlanStep, parent: pulumi.Resource, parentUrn?: string): CommandResource {
+    return withoutStackCapture(() => this.command(step, parent, parentUrn));
   }
 
-  private command(step: PlanStep, parent: pulumi.Resource): remote.Command {
+  private command(step: PlanStep, parent: pulumi.Resource, parentUrn: string | undefined): CommandResource {
     const connection = this.connections.get(step.runsOn);
     if (!connection) throw new pulumi.ResourceError(`step ${step.id}: no connection for host ${step.runsOn}`, parent);
     const dependsOn: pulumi.Resource[] = step.after.map((id) => {
@@ -72,16 +82,12 @@ export class StepRunner {
     const replacedWith = this.options.replaceWith?.get(step.host);
     // A removal step has no create: it runs nothing, and opens no SSH session, until it is deleted.
     const create = step.script === undefined ? undefined : this.withLateValues(sudoWrap(step.script, step.id), parent);
-    const command = new remote.Command(
+    const command = commandMaker.make(
       step.id,
       {
         // The gate (a wait-ssh step, a node's preparation) dials until the host answers (customTimeouts
         // bound the wait); a node's own join gives up sooner.
-        connection: step.waitForSsh
-          ? { ...connection, dialErrorLimit: -1 }
-          : step.dialAttempts !== undefined
-            ? { ...connection, dialErrorLimit: step.dialAttempts }
-            : connection,
+        connection: this.connectionOf(step.runsOn, connection, step.waitForSsh ? -1 : step.dialAttempts),
         create,
         // pulumi-command runs create again when update is absent; said outright where the guard matters.
         // Upgrade steps have only an update script (provider/pkg/provider/remote/commandController.go:
@@ -110,17 +116,40 @@ export class StepRunner {
         // Never deleted or replaced (Pulumi refuses with a message); triggers an earlier version set are ignored.
         ...(step.protect ? { protect: true, ignoreChanges: ["triggers"] } : {}),
         // Earlier names of the step: an upgrade keeps its state instead of running an old delete script.
-        ...(step.formerIds.length > 0 ? { aliases: step.formerIds.map((name) => ({ name })) } : {}),
+        ...(step.formerIds.length > 0 ? { aliases: aliasesOf(step, parentUrn) } : {}),
         customTimeouts: timeoutsOf(step),
       },
+      stdoutIsRead(step),
     );
     this.commands.set(step.id, command);
-    if (step.provides) this.secrets.set(step.provides, pulumi.secret(command.stdout.apply((s) => s.trim())));
+    if (step.provides) this.secrets.set(step.provides, pulumi.secret(this.stdoutOf(step).apply((s) => s.trim())));
     return command;
   }
 
+  /** What a step's command printed; only for steps whose stdout the program reads (`stdoutIsRead`). */
+  stdoutOf(step: PlanStep): pulumi.Output<string> {
+    const stdout = this.commandOf(step).stdout;
+    if (!stdout) throw new pulumi.ResourceError(`step ${step.id}: its stdout is not read, so not declared`, this.owner);
+    return stdout;
+  }
+
+  /** The connection of `host` with `dialErrorLimit` set (or the package's default), lifted once. */
+  private connectionOf(
+    host: string,
+    connection: types.input.remote.ConnectionArgs,
+    dialErrorLimit: number | undefined,
+  ): pulumi.Output<types.input.remote.ConnectionArgs> {
+    const key = `${host}|${dialErrorLimit ?? "default"}`;
+    let lifted = this.lifted.get(key);
+    if (!lifted) {
+      lifted = liftConnection(dialErrorLimit === undefined ? connection : { ...connection, dialErrorLimit });
+      this.lifted.set(key, lifted);
+    }
+    return lifted;
+  }
+
   /** The Command created for a plan step (throws if the step has not been run). */
-  commandOf(step: PlanStep): remote.Command {
+  commandOf(step: PlanStep): CommandResource {
     const command = this.commands.get(step.id);
     if (!command) throw new pulumi.ResourceError(`step ${step.id} has not been created`, this.owner);
     return command;
@@ -147,8 +176,7 @@ export class StepRunner {
    * becomes, named if a value is missing.
    */
   withLateValues(text: string, about: pulumi.Resource = this.owner): pulumi.Input<string> {
-    const used = (Object.keys(LATE) as LateName[]).filter((n) => text.includes(LATE[n]));
-    const urnOf = [...new Set([...text.matchAll(URN_PLACEHOLDER)].map((m) => m[1]))];
+    const { used, urnOf } = placeholdersIn(text);
     if (used.length === 0 && urnOf.length === 0) return text;
     const values = used.map((n) => {
       const v = this.options.late?.[n];
@@ -172,12 +200,41 @@ export class StepRunner {
     });
   }
 
-  /** Secrets first (the stdin is then secret), then the step's plain data; plain data alone stays readable. */
+  /**
+   * Secrets first (the stdin is then secret), then the step's plain data; plain data alone stays
+   * readable. One Output per distinct stdin, shared: every worker's join reads the same two secrets.
+   */
   private stdinFor(step: PlanStep, parent: pulumi.Resource): pulumi.Input<string> | undefined {
     const data = step.stdinData ?? "";
     if (step.stdin.length === 0) return data === "" ? undefined : data;
-    return pulumi.secret(
-      pulumi.all(step.stdin.map((n) => this.secret(n, parent))).apply((values) => `${values.join("\n")}\n${data}`),
-    );
+    const key = `${step.stdin.join(" ")}\n${data}`;
+    let stdin = this.stdins.get(key);
+    if (!stdin) {
+      const secrets = step.stdin.map((n) => this.secret(n, parent));
+      stdin = pulumi.secret(pulumi.all(secrets).apply((values) => `${values.join("\n")}\n${data}`));
+      this.stdins.set(key, stdin);
+    }
+    return stdin;
   }
+}
+
+/**
+ * The late placeholders and step URNs `text` names. Searched in a probe, in a function of its own
+ * so that no closure keeps the probe (a copy of the whole script) alive.
+ */
+function placeholdersIn(text: string): { used: LateName[]; urnOf: string[] } {
+  const probe = searchable(text);
+  return {
+    used: (Object.keys(LATE) as LateName[]).filter((n) => probe.includes(LATE[n])),
+    urnOf: [...new Set([...probe.matchAll(URN_PLACEHOLDER)].map((m) => m[1]))],
+  };
+}
+
+/**
+ * A step's earlier names as aliases: whole URNs (the step's own URN with the earlier name) when the
+ * parent's is known, else `{ name }`, which the SDK turns into the same URN through a chain of
+ * Outputs that each command holds while it waits (about 18 KiB each; two per worker).
+ */
+function aliasesOf(step: PlanStep, parentUrn: string | undefined): pulumi.Input<pulumi.URN | pulumi.Alias>[] {
+  return step.formerIds.map((name) => (parentUrn ? `${parentUrn}$${COMMAND_TYPE}::${name}` : { name }));
 }

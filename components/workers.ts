@@ -12,11 +12,14 @@ export interface WorkersArgs {
  * is up: the parent of the workers' steps, which the cluster creates under it.
  */
 export class Workers extends pulumi.ComponentResource {
+  /** The component's type token. */
+  static readonly TYPE = "kubeadm-ha:index:Workers";
+
   /** Names of the workers. */
   public readonly names: string[];
 
   constructor(name: string, args: WorkersArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("kubeadm-ha:index:Workers", name, {}, opts);
+    super(Workers.TYPE, name, {}, opts);
     this.names = args.spec.workers.map((w) => w.name);
   }
 

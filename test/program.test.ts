@@ -173,6 +173,15 @@ test("resource options: gates dial forever within a timeout, joins delete before
   }
   assert.deepEqual(run.options.get("worker1-drain-node")?.aliases, ["worker1-await-node"]);
   assert.deepEqual(run.options.get("kubeadm-init")?.aliases, ["cp1-kubeadm-init"]);
+  // Given as whole URNs (cheaper to hold): each must be what the SDK makes of `{ name }`. (The
+  // mocks' own URNs keep only the last parent type; the engine's and createUrn's keep them all.)
+  const aliased = [...run.options.values()].filter((o) => o.aliases.length > 0);
+  assert.ok(aliased.length >= 4, `${aliased.length} aliased commands`);
+  for (const o of aliased) assert.deepEqual(o.aliasUrns, await o.sdkAliasUrns, o.name);
+  assert.match(
+    run.options.get("worker1-drain-node")?.aliasUrns[0] ?? "",
+    /^urn:pulumi:dev::kubeadm-ha::kubeadm-ha:index:Cluster\$kubeadm-ha:index:Workers\$command:remote:Command::worker1-await-node$/,
+  );
   for (const name of ["ca-cert-hash", "admin-kubeconfig"]) {
     assert.ok(run.options.get(name)?.additionalSecretOutputs.includes("stdout"), name);
     assert.equal(commands.get(name)?.inputs.logging, "stderr", name);

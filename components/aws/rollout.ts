@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
-import { remote } from "@pulumi/command";
 import { AwsSpec } from "../../core/config/aws";
 import { ClusterSpec, HostSpec } from "../../core/config/types";
 import { sudoWrap } from "../../core/plan/sudo";
 import { fillTemplate } from "../../core/plan/template";
 import { connectionFor } from "../connection";
+import { CommandResource, commandMaker, liftConnection } from "../step-command";
 import { etcdClientUrl } from "../../core/config/validate-etcd";
 import { instanceTypeOf } from "./instances";
 
@@ -22,7 +22,7 @@ export function rolloutGate(
   host: HostSpec,
   target: { instance: pulumi.Resource; sshAddress: pulumi.Input<string>; sshPrivateKey: pulumi.Output<string> },
   parent: pulumi.Resource,
-): remote.Command {
+): CommandResource {
   const id = `${host.name}-aws-instance-ready`;
   // An etcd instance serves when its member is healthy (it runs no Kubernetes node).
   const script =
@@ -40,15 +40,16 @@ export function rolloutGate(
           INSTANCE_TYPE: instanceTypeOf(aws, host),
           ATTEMPTS: READY_ATTEMPTS,
         });
-  return new remote.Command(
+  return commandMaker.make(
     id,
     {
-      connection: connectionFor(host, spec.ssh, target.sshPrivateKey, target.sshAddress),
+      connection: liftConnection(connectionFor(host, spec.ssh, target.sshPrivateKey, target.sshAddress)),
       // No create: a new instance is brought up by the plan; only a changed one is waited for.
       update: sudoWrap(script, id),
       logging: "stdoutAndStderr",
       addPreviousOutputInEnv: false,
     },
     { parent, dependsOn: [target.instance], customTimeouts: { update: "15m" } },
+    false,
   );
 }

@@ -125,3 +125,12 @@ export interface Plan {
   /** Steps, topologically ordered. */
   readonly steps: readonly PlanStep[];
 }
+
+/**
+ * Whether the program reads the step's stdout: a secret it provides or prints (the CA hash, the
+ * admin kubeconfig, the etcd bundles) or the verify report. Only those commands declare the
+ * output, which the SDK otherwise holds for every command.
+ */
+export function stdoutIsRead(step: PlanStep): boolean {
+  return step.secretStdout || step.provides !== undefined || step.phase === "verify";
+}

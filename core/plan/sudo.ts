@@ -1,3 +1,5 @@
+import { searchable } from "./template";
+
 /**
  * The exact `create`/`delete` text a step sends over SSH: the script runs as root through
  * `sudo -n bash -c`, with the script as bash's argument so the command's stdin (the secrets)
@@ -5,6 +7,7 @@
  */
 export function sudoWrap(script: string, stepId: string): string {
   const delimiter = "KUBEADM_HA_SCRIPT";
-  if (script.includes(`\n${delimiter}\n`)) throw new Error(`step ${stepId}: script contains the heredoc delimiter`);
-  return `sudo -n bash -c "$(cat <<'${delimiter}'\n${script}${script.endsWith("\n") ? "" : "\n"}${delimiter}\n)" ${stepId}\n`;
+  const probe = searchable(script);
+  if (probe.includes(`\n${delimiter}\n`)) throw new Error(`step ${stepId}: script contains the heredoc delimiter`);
+  return `sudo -n bash -c "$(cat <<'${delimiter}'\n${script}${probe.endsWith("\n") ? "" : "\n"}${delimiter}\n)" ${stepId}\n`;
 }

@@ -10,6 +10,16 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * `text` with a newline before it, to search instead of `text`: a filled template is two slices of
+ * the shared template joined around its assignments (fillTemplate), and V8 turns a joined string
+ * into a flat copy of its own, in place, the first time it is searched. Searching the probe copies
+ * it, which is garbage at once, and leaves `text` sharing the template.
+ */
+export function searchable(text: string): string {
+  return `\n${text}`;
+}
+
 /** Names a template declares with `: "${NAME:?}"` lines. */
 export function declaredVariables(template: string): string[] {
   return [...template.matchAll(/^: "\$\{([A-Z][A-Z0-9_]*):\?\}"$/gm)].map((m) => m[1]);
@@ -80,7 +90,9 @@ export function stepScript(
   data?: string,
 ): Script {
   const text = fillTemplate(name, vars, stdin);
-  const reads = [...text.matchAll(/^# stdin-data: \S.*$/gm)].length;
+  // The template says whether it reads data, not the values filled in (and scanning the filled
+  // text would copy it whole: see fillTemplate).
+  const reads = [...readTemplate(name).template.matchAll(/^# stdin-data: \S.*$/gm)].length;
   if (reads > 1) throw new Error(`script template ${name}.sh has ${reads} "# stdin-data:" lines; one is the rule`);
   if ((reads === 1) !== (data !== undefined)) {
     throw new Error(
@@ -119,6 +131,9 @@ export function fillTemplate(name: string, vars: TemplateVars = {}, stdin: reado
     })
     .join("");
   const cut = at + marker.length;
+  // Kept as V8 joins it, two slices of the one template around this step's assignments: hundreds
+  // of workers' scripts then share the template's text instead of a copy each. Searching the
+  // result would flatten it into a copy; callers search a probe (searchable).
   return template.slice(0, cut) + assignments + template.slice(cut);
 }
 

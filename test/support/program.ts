@@ -22,6 +22,10 @@ export interface CapturedOptions {
   readonly customTimeouts?: pulumi.CustomTimeouts;
   /** Names of the aliases (earlier names) the resource was registered with. */
   readonly aliases: string[];
+  /** The aliases given as whole URNs. */
+  readonly aliasUrns: string[];
+  /** The URNs the SDK makes of the aliases' names under the same parent (what `{ name }` means). */
+  readonly sdkAliasUrns: Promise<string[]>;
   /** The resource's URN: its name and the types of its parents, which must not change. */
   readonly urn: Promise<string>;
   /** protect option. */
@@ -80,7 +84,26 @@ export async function runCluster(spec: ClusterSpec): Promise<Run> {
       additionalSecretOutputs: (args.opts as pulumi.CustomResourceOptions).additionalSecretOutputs ?? [],
       customTimeouts: args.opts.customTimeouts,
       aliases: (args.opts.aliases ?? []).map((a) =>
-        typeof a === "object" && a !== null && "name" in a ? String(a.name) : String(a),
+        typeof a === "object" && a !== null && "name" in a ? String(a.name) : nameOfUrn(String(a)),
+      ),
+      aliasUrns: (args.opts.aliases ?? []).filter((a): a is string => typeof a === "string"),
+      // As the SDK turns `{ name }` into a URN (createUrn: the parent's URN, its name cut, then `$type::name`).
+      sdkAliasUrns: Promise.all(
+        (args.opts.aliases ?? []).map(
+          (a) =>
+            new Promise<string>((resolve) =>
+              pulumi
+                .createUrn(
+                  typeof a === "string" ? nameOfUrn(a) : String((a as { name: string }).name),
+                  args.type,
+                  args.opts.parent,
+                )
+                .apply((u) => {
+                  resolve(u);
+                  return u;
+                }),
+            ),
+        ),
       ),
       protect: args.opts.protect === true,
       replaceWith: Promise.all((args.opts.replaceWith ?? []).map(nameOf)),
