@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildSpec } from "../core/config/build-spec";
+import { buildPlan } from "../core/plan/steps";
 import { Problem } from "../core/config/problems";
 import { problemsOf } from "./support/problems";
 import { exampleWith, hosts, stackWith } from "./support/stack";
@@ -105,4 +106,30 @@ test("etcdCount on bare metal is refused, saying to list the etcd hosts; 0 (stac
   const bare = problemsOf(exampleWith({ etcdCount: 3 })).find((p) => p.key === "kubeadm-ha:etcdCount");
   assert.match(bare?.message ?? "", /^3: etcdCount is an aws key .*list the etcd hosts in etcdHosts/);
   assert.equal(buildSpec(exampleWith({ etcdCount: 0 })).etcd.mode, "stacked");
+});
+
+test("externalEtcdEndpoints: the control planes hold no etcd member, so 2 or 4 of them pass (bare metal and aws); stacked 2 is still refused", () => {
+  const endpoints = ["https://10.0.0.20:2379", "https://10.0.0.21:2379", "https://10.0.0.22:2379"];
+  for (const n of [2, 4]) {
+    const spec = buildSpec(
+      exampleWith({ externalEtcdEndpoints: endpoints, controlPlanes: hosts("cp", n, "192.168.1", 101) }),
+    );
+    assert.equal(spec.controlPlanes.length, n);
+    assert.equal(spec.etcd.mode, "external");
+    assert.equal(buildPlan(spec).steps.filter((s) => s.phase === "kubeadm-join").length, n + spec.workers.length);
+  }
+  const aws = stackWith("aws-example", { externalEtcdEndpoints: endpoints, controlPlaneCount: 2 });
+  assert.equal(buildSpec(aws).controlPlanes.length, 2);
+  const awsStacked = problemsOf(stackWith("aws-example", { controlPlaneCount: 2 }));
+  assert.deepEqual(
+    awsStacked.map((p) => p.key),
+    ["kubeadm-ha:controlPlaneCount"],
+  );
+  assert.match(awsStacked[0].message, /2 is not an odd number >= 1; etcd quorum/);
+  const stacked = problemsOf(exampleWith({ controlPlanes: hosts("cp", 2, "192.168.1", 101) }));
+  assert.deepEqual(
+    stacked.map((p) => p.key),
+    ["kubeadm-ha:controlPlanes"],
+  );
+  assert.match(stacked[0].message, /has 2 hosts; etcd quorum/);
 });

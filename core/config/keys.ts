@@ -125,7 +125,8 @@ const KEY_TABLE = [
     kind: "array",
     items: "host",
     required: ["baremetal"],
-    description: "Control-plane hosts (odd count, first one runs `kubeadm init`): same shape as loadBalancers.",
+    description:
+      "Control-plane hosts (odd count unless etcd runs on etcdHosts or externalEtcdEndpoints; the first runs `kubeadm init`): same shape as loadBalancers.",
   },
   {
     name: "workers",
@@ -183,7 +184,12 @@ const KEY_TABLE = [
     description:
       "aws: instance type per role `{loadBalancer, controlPlane, worker, etcd}`; control planes need 2 vCPU / 2 GiB.",
   },
-  { name: "controlPlaneCount", kind: "integer", default: 3, description: "aws: number of control planes (odd)." },
+  {
+    name: "controlPlaneCount",
+    kind: "integer",
+    default: 3,
+    description: "aws: number of control planes (odd, unless etcdCount or externalEtcdEndpoints).",
+  },
   { name: "workerCount", kind: "integer", default: 2, description: "aws: number of workers." },
   { name: "rootVolumeSizeGb", kind: "integer", default: 30, description: "aws: gp3 root volume size (encrypted)." },
   {

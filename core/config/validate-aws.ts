@@ -189,13 +189,14 @@ function validateAwsSizing(
   else if (c.loadBalancerMode !== "keepalived" && c.loadBalancerMode !== "nlb")
     report(["loadBalancerMode"], `${show(c.loadBalancerMode)} is not a mode; valid: "keepalived", "nlb"`);
   const etcdCount = checkEtcdCount(c, report);
-  // With etcd instances the control planes hold no etcd member: any count of them will do.
-  if (c.controlPlaneCount < 1 || (c.controlPlaneCount % 2 === 0 && etcdCount === 0)) {
+  // With etcd instances or an external etcd the control planes hold no etcd member: any count of them will do.
+  const external = c.externalEtcdEndpoints.length > 0;
+  if (c.controlPlaneCount < 1 || (c.controlPlaneCount % 2 === 0 && etcdCount === 0 && !external)) {
     report(
       ["controlPlaneCount"],
-      etcdCount === 0
+      etcdCount === 0 && !external
         ? `${c.controlPlaneCount} is not an odd number >= 1; etcd quorum is floor(N/2)+1, so use 3 or 5`
-        : `${c.controlPlaneCount} is not a number >= 1 (etcd runs on the etcdCount instances, so any count of control planes will do); use 2 or more for HA`,
+        : `${c.controlPlaneCount} is not a number >= 1 (etcd runs on ${external ? "the externalEtcdEndpoints" : "the etcdCount instances"}, so any count of control planes will do); use 2 or more for HA`,
     );
   }
   if (c.workerCount < 0 || c.workerCount > 100)

@@ -111,7 +111,8 @@ type GivenLists = Pick<
 
 /**
  * Odd control-plane count (quorum), exactly two LBs; one of either is allowed with a warning. With
- * `etcdHosts` the control planes hold no etcd member, so any count of them will do.
+ * `etcdHosts` or `externalEtcdEndpoints` the control planes hold no etcd member, so any count of
+ * them will do.
  */
 export function validateBareMetalCounts(c: GivenLists, hosts: HostLists, report: Report, warn: Warn): void {
   const cpCount = hosts.controlPlanes.length;
@@ -123,7 +124,7 @@ export function validateBareMetalCounts(c: GivenLists, hosts: HostLists, report:
     );
   } else if (cpCount === 0) {
     report(["controlPlanes"], "is empty; give an odd number of hosts (3 or 5 for HA, 1 for a test cluster)");
-  } else if (cpCount % 2 === 0 && (c.etcdHosts ?? []).length === 0) {
+  } else if (cpCount % 2 === 0 && !etcdElsewhere(c)) {
     const q = quorumOf(cpCount);
     report(
       ["controlPlanes"],
@@ -146,13 +147,18 @@ export function validateBareMetalCounts(c: GivenLists, hosts: HostLists, report:
   }
 }
 
+/** Whether etcd runs off the control planes (`etcdHosts` or `externalEtcdEndpoints`): their count then needs no quorum. */
+export function etcdElsewhere(c: Pick<RawConfig, "etcdHosts" | "externalEtcdEndpoints">): boolean {
+  return (c.etcdHosts ?? []).length > 0 || (c.externalEtcdEndpoints ?? []).length > 0;
+}
+
 /** The warning for one control plane: what losing it loses depends on where etcd runs. */
 export function singleControlPlaneWarning(c: Pick<RawConfig, "etcdHosts" | "externalEtcdEndpoints">): string {
   const lead = "controlPlanes has 1 host: this cluster is NOT highly available";
   if ((c.etcdHosts ?? []).length > 0)
     return `${lead} (losing it loses the API; etcd and its data stay on the etcdHosts); use 2 or more`;
   if ((c.externalEtcdEndpoints ?? []).length > 0)
-    return `${lead} (losing it loses the API; etcd and its data stay on the externalEtcdEndpoints); use 3 or 5`;
+    return `${lead} (losing it loses the API; etcd and its data stay on the externalEtcdEndpoints); use 2 or more`;
   return `${lead} (losing it loses the API and etcd, with the cluster's data: etcd runs on the control planes); use 3 or 5`;
 }
 
