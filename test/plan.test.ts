@@ -70,9 +70,9 @@ test("stack steps are named by their phase alone and run on the admin host, the 
     "ca-cert-hash",
     "admin-kubeconfig",
     "cni",
+    "upgrade-apply",
     "join-token",
     "verify",
-    "upgrade-apply",
   ]);
   for (const id of stack) assert.equal(get(plan, id).runsOn, "cp1", id);
   const reordered = buildPlan(

@@ -118,8 +118,10 @@ test("dependsOn mirrors the plan: joins serial, workers parallel, verify after e
   assert.deepEqual(await deps("kubeadm-init"), ["wait-vip"]);
   assert.deepEqual((await deps("wait-vip")).sort(), ["cp1-prepare-node", "lb1-load-balancer", "lb2-load-balancer"]);
   assert.deepEqual(await deps("cp3-join-material"), ["cp2-kubeadm-join"]);
+  // A worker also waits for the last control plane's upgrade step (nothing on create: see upgrade-program).
   assert.deepEqual((await deps("worker2-kubeadm-join")).sort(), [
     "ca-cert-hash",
+    "cp3-upgrade-node",
     "join-token",
     "worker2-delete-node",
     "worker2-prepare-node",

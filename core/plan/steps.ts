@@ -27,10 +27,11 @@ const BRING_UP: readonly PhaseBuilder[] = [
   loadBalancers, // HAProxy + keepalived for the VIP (and the AWS VIP mover)
   initFirstControlPlane, // on the admin host: wait for the VIP, kubeadm init (guarded), CA public-key pin, admin kubeconfig
   podNetwork, // the CNI, from the admin host
+  // day two, nothing on create: kubernetesVersion raised -> upgrade apply, control planes one by one, worker lanes; joins wait for it
+  upgradeCluster,
   joinNodes, // one token refresh; control planes one at a time, workers in parallel; drain and forget steps
   etcdEndpointsPhase, // etcdHosts only, each control plane in turn: the api-server's etcd endpoints follow etcdHosts
   verifyCluster, // every node Ready (registered with cni: none), every etcd member, quorum
-  upgradeCluster, // day two, nothing on create: kubernetesVersion raised -> upgrade apply, control planes one by one, worker lanes
   certificateRenewal, // day two, each control plane: daily certificate check, renewal below 30 days
   etcdSnapshots, // day two, each stacked etcd member: snapshot timer, restore script
 ];

@@ -8,6 +8,7 @@ import { adminHost, helperOf, ids, kubeNodes, PhaseContext, peerUrl, step } from
 import { API_ATTEMPTS } from "./init";
 import { kubeadmConfigFile, PLACEHOLDER_VARS } from "./kubeadm-inputs";
 import { drainSteps, forgetSteps, helpedBy } from "./removal";
+import { controlPlaneUpgraded } from "./upgrade";
 
 /** How long the bootstrap token stays valid after each refresh. */
 export const TOKEN_TTL_HOURS = 24;
@@ -41,8 +42,15 @@ export function joinNodes(ctx: PhaseContext): PlanStep[] {
   const forgets = forgetSteps(spec);
   const forgetOf = new Map(forgets.map((f) => [f.host, f.id]));
   const joins: PlanStep[] = [];
+  // Nodes join a control plane that runs the version they were prepared with (a bump and new nodes
+  // in one `pulumi up`): control planes after upgrade-apply, workers after every control plane's upgrade.
+  const upgraded = {
+    controlPlane: onlyStep(ctx.before, "upgrade-apply").id,
+    worker: controlPlaneUpgraded(ctx.before.steps, spec),
+  };
   const joinAfter = (h: HostSpec): string[] => [
     stepOf(ctx.before, "prepare-node", h.name).id,
+    h.role === "worker" ? upgraded.worker : upgraded.controlPlane,
     // With etcdHosts, a control plane's etcd client files.
     ...ids(stepsOf(ctx.before, "etcd-client", h.name)),
     token.id,

@@ -1,5 +1,5 @@
-import { HostSpec } from "../../config/types";
-import { stepsOf } from "../lookup";
+import { ClusterSpec, HostSpec } from "../../config/types";
+import { onlyStep, stepsOf } from "../lookup";
 import { PlanStep } from "../plan-step";
 import { fillTemplate } from "../template";
 import { adminHost, ids, PhaseContext, step } from "./context";
@@ -13,7 +13,9 @@ export const UPGRADE_READY_ATTEMPTS = 60;
 /**
  * The upgrade, in the order of kubeadm's "Upgrading kubeadm clusters": `kubeadm upgrade apply` on
  * the admin host, `kubeadm upgrade node` on the other control planes one at a time, then on the
- * workers in `upgradeMaxUnavailable` lanes (worker i waits for worker i - lanes). Every step has
+ * workers in `upgradeMaxUnavailable` lanes (worker i waits for worker i - lanes). Built before the
+ * joins, which wait for it: control planes join after `upgrade-apply`, workers after the last
+ * control plane's upgrade (see {@link controlPlaneUpgraded}). Every step has
  * no create script, only an update script that carries the version: a fresh stack runs none of
  * them (no SSH session, nothing on the critical path), and raising kubernetesVersion changes only
  * their update scripts (and node preparation's), so `pulumi up` runs them in this order after
@@ -33,6 +35,7 @@ export function upgradeCluster(ctx: PhaseContext): PlanStep[] {
     READY_ATTEMPTS: UPGRADE_READY_ATTEMPTS,
   });
   const drain = `drain (at most ${UPGRADE_DRAIN_TIMEOUT_SECONDS} s)`;
+  const workerNames = new Set(spec.workers.map((w) => w.name));
   const apply = step({
     scope: "stack",
     host: admin.name,
@@ -41,8 +44,14 @@ export function upgradeCluster(ctx: PhaseContext): PlanStep[] {
       `nothing on create; when kubernetesVersion changes: ${drain}, kubeadm ${spec.kubernetesVersion}, ` +
       "kubeadm upgrade plan + apply, kubelet/kubectl held, restart, version check, uncordon",
     updateScript: fillTemplate("upgrade-apply", vars(admin)),
-    // After every node is prepared (each refuses a version it cannot reach) and has joined.
-    after: [...ids(stepsOf(ctx.before, "prepare-node")), ...ids(stepsOf(ctx.before, "kubeadm-join"))],
+    // After the control planes and etcd hosts are prepared (each refuses a version it cannot reach)
+    // and the cluster exists; before any join, so a node added with the bump joins the upgraded
+    // control plane (kubeadm refuses a kubelet newer than it). Workers' preparations run meanwhile:
+    // waiting for them would hold every join of a fresh stack for the slowest worker.
+    after: [
+      ...ids(stepsOf(ctx.before, "prepare-node").filter((p) => !workerNames.has(p.host))),
+      onlyStep(ctx.before, "kubeadm-init").id,
+    ],
   });
   const steps = [apply];
   let previous = apply.id;
@@ -68,4 +77,16 @@ function nodeStep(h: HostSpec, after: string[], vars: Record<string, string | nu
     updateScript: fillTemplate("upgrade-node", { ...vars, ROLE: h.role }),
     after,
   });
+}
+
+/**
+ * The step after which every control plane runs the new version: the last control plane's
+ * `upgrade-node`, or `upgrade-apply` with one control plane. A worker joins after it: on a fresh
+ * stack it is done once the control planes are prepared (no step of the upgrade has a create).
+ */
+export function controlPlaneUpgraded(steps: readonly PlanStep[], spec: ClusterSpec): string {
+  const last = spec.controlPlanes.filter((cp) => cp.name !== adminHost(spec).name).at(-1);
+  const id = last ? `${last.name}-upgrade-node` : "upgrade-apply";
+  if (!steps.some((s) => s.id === id)) throw new Error(`plan: ${id} is not in the plan before the joins`);
+  return id;
 }
