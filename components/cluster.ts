@@ -84,21 +84,15 @@ export class Cluster extends pulumi.ComponentResource {
     const workers = new Workers(`${name}-workers`, { spec }, { parent: this });
     // Created only with etcdHosts, so a stack without them keeps its resource list.
     const etcd = spec.etcdHosts.length > 0 ? new EtcdHosts(`${name}-etcd`, { spec }, { parent: this }) : undefined;
-    // URNs are `urn:pulumi:<stack>::<project>::<parent types $-joined>::<name>`; known here when the cluster is top-level.
-    const top = opts?.parent ? undefined : `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${Cluster.TYPE}`;
-    const children: [pulumi.Resource | undefined, string][] = [
-      [loadBalancer, LoadBalancer.TYPE],
-      [controlPlane, ControlPlane.TYPE],
-      [workers, Workers.TYPE],
-      [etcd, EtcdHosts.TYPE],
-    ];
-    const urnPrefixes = new Map<pulumi.Resource, string>(
-      top ? [[this, top], ...children.flatMap(([c, type]) => (c ? [[c, `${top}$${type}`] as const] : []))] : [],
-    );
     runPlan(this.plan, hosts, runner, {
       byRole: { loadBalancer, controlPlane, worker: workers, etcd: etcd ?? this },
       cluster: this,
-      urnPrefixes,
+      urnPrefixes: urnPrefixes(this, opts?.parent, [
+        [loadBalancer, LoadBalancer.TYPE],
+        [controlPlane, ControlPlane.TYPE],
+        [workers, Workers.TYPE],
+        [etcd, EtcdHosts.TYPE],
+      ]),
     });
     loadBalancer.complete();
     controlPlane.complete(this.plan, runner);
@@ -137,4 +131,22 @@ export class Cluster extends pulumi.ComponentResource {
       clusterHealth: this.clusterHealth,
     });
   }
+}
+
+/**
+ * The URNs of the cluster and its containers without their names, when known without waiting: a
+ * URN is `urn:pulumi:<stack>::<project>::<parent types $-joined>$<type>::<name>`, and a top-level
+ * cluster's parent types are its own. Empty when the cluster has a parent.
+ */
+function urnPrefixes(
+  cluster: Cluster,
+  parent: pulumi.Resource | undefined,
+  children: [pulumi.Resource | undefined, string][],
+): Map<pulumi.Resource, string> {
+  if (parent) return new Map();
+  const top = `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${Cluster.TYPE}`;
+  return new Map<pulumi.Resource, string>([
+    [cluster, top],
+    ...children.flatMap(([c, type]) => (c ? [[c, `${top}$${type}`] as const] : [])),
+  ]);
 }
