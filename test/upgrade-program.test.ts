@@ -51,8 +51,9 @@ test("upgrade order: apply after the control planes are prepared, control planes
   assert.deepEqual(await waits("cp2-upgrade-node"), ["upgrade-apply"]);
   assert.deepEqual(await waits("cp3-upgrade-node"), ["cp2-upgrade-node"]);
   // upgradeMaxUnavailable 1 (the default): one lane, after the last control plane.
-  assert.deepEqual(await waits("worker1-upgrade-node"), ["cp3-upgrade-node"]);
-  assert.deepEqual(await waits("worker2-upgrade-node"), ["worker1-upgrade-node"]);
+  // ...and after its own preparation, which moved its apt source to the new minor.
+  assert.deepEqual(await waits("worker1-upgrade-node"), ["cp3-upgrade-node", "worker1-prepare-node"]);
+  assert.deepEqual(await waits("worker2-upgrade-node"), ["worker1-upgrade-node", "worker2-prepare-node"]);
 });
 
 test("upgradeMaxUnavailable 2: workers in two lanes, each after the last control plane, then after the one two before", () => {
@@ -62,7 +63,13 @@ test("upgradeMaxUnavailable 2: workers in two lanes, each after the last control
   const after = (id: string): readonly string[] | undefined => plan.steps.find((s) => s.id === id)?.after;
   assert.deepEqual(
     ["w1", "w2", "w3", "w4", "w5"].map((w) => after(`${w}-upgrade-node`)),
-    [["cp3-upgrade-node"], ["cp3-upgrade-node"], ["w1-upgrade-node"], ["w2-upgrade-node"], ["w3-upgrade-node"]],
+    [
+      ["cp3-upgrade-node", "w1-prepare-node"],
+      ["cp3-upgrade-node", "w2-prepare-node"],
+      ["w1-upgrade-node", "w3-prepare-node"],
+      ["w2-upgrade-node", "w4-prepare-node"],
+      ["w3-upgrade-node", "w5-prepare-node"],
+    ],
   );
   // Each drain happens in the node's own step, before its kubeadm and kubelet: the script order.
   const script = plan.steps.find((s) => s.id === "w3-upgrade-node")?.updateScript ?? "";

@@ -232,7 +232,7 @@ if [[ "$installed" != "${K8S_VERSION}-"* ]]; then
   [ -n "$pkg_version" ] || fail "kubeadm ${K8S_VERSION} is not in ${k8s_repo}; check kubernetesVersion"
   if [ -n "$installed" ] && is_member; then
     # Swapping packages under a running node breaks the version-skew rules (control planes first,
-    # drain around kubelets): the upgrade steps do it, in that order, after every node is prepared.
+    # drain around kubelets): the upgrade steps do it, in that order, each after its node is prepared.
     echo "upgrade pending: $(hostname) runs kubeadm ${installed}; kubeadm, kubelet and kubectl ${pkg_version} are left to the upgrade steps"
     pause_version=$(package_version kubeadm)
     pkg_version=$installed

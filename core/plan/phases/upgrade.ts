@@ -18,8 +18,8 @@ export const UPGRADE_READY_ATTEMPTS = 60;
  * control plane's upgrade (see {@link controlPlaneUpgraded}). Every step has
  * no create script, only an update script that carries the version: a fresh stack runs none of
  * them (no SSH session, nothing on the critical path), and raising kubernetesVersion changes only
- * their update scripts (and node preparation's), so `pulumi up` runs them in this order after
- * every node is prepared, and never an init or join step again. One step per worker, run on the
+ * their update scripts (and node preparation's), so `pulumi up` runs them in this order, each after
+ * its node's preparation, and never an init or join step again. One step per worker, run on the
  * worker itself: it drains and uncordons itself with its kubelet credentials (lib/upgrade.sh), so
  * no admin-host step per worker changes when the admin host does. Each script is a guarded no-op
  * on a node that already runs the version.
@@ -60,8 +60,15 @@ export function upgradeCluster(ctx: PhaseContext): PlanStep[] {
     previous = steps[steps.length - 1].id;
   }
   const lanes = spec.upgradeMaxUnavailable;
+  // A worker's upgrade also waits for its own preparation, which moved its apt source to the new
+  // minor (upgrade-apply waits for the control planes' only).
   const workers = spec.workers.map((w, i) =>
-    nodeStep(w, [i >= lanes ? `${spec.workers[i - lanes].name}-upgrade-node` : previous], vars(w), drain),
+    nodeStep(
+      w,
+      [i >= lanes ? `${spec.workers[i - lanes].name}-upgrade-node` : previous, `${w.name}-prepare-node`],
+      vars(w),
+      drain,
+    ),
   );
   return [...steps, ...workers];
 }
