@@ -355,6 +355,9 @@ test("sudoWrap keeps the script readable and stdin free for secrets", () => {
     `sudo -n bash -c "$(cat <<'KUBEADM_HA_SCRIPT'\n#!/usr/bin/env bash\nset -euo pipefail\necho hi\nKUBEADM_HA_SCRIPT\n)" x-step\n`,
   );
   assert.throws(() => sudoWrap("a\nKUBEADM_HA_SCRIPT\nb", "bad"), /heredoc delimiter/);
+  // The first line counts too (it would end the heredoc at once); a missing last newline is added.
+  assert.throws(() => sudoWrap("KUBEADM_HA_SCRIPT\nb", "bad"), /heredoc delimiter/);
+  assert.ok(sudoWrap("echo hi", "x").endsWith(`echo hi\nKUBEADM_HA_SCRIPT\n)" x\n`));
 });
 
 test("every rendered script, for 1/3/5 control planes, 0/2/50 workers, cni none, external etcd and both AWS modes, passes bash -n and shellcheck", (t) => {
