@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { etcdClientUrl } from "../core/config/validate-etcd";
 import { Daemon, startDaemon } from "./lib/daemon";
 import { LabError } from "./lib/errors";
 import { mustRun } from "./lib/sh";
@@ -28,37 +29,67 @@ export function hostDir(p: LabPaths, h: LabHost): string {
 }
 
 /**
- * A REAL etcd member (Debian's etcd 3.4) as kubeadm's stacked etcd: one per control plane, static
- * initial cluster, pre-vote on as in etcd 3.5, plain HTTP inside the lab network (kubeadm uses TLS;
- * the lab does not test it).
+ * A REAL etcd member (Debian's etcd 3.4) on `h`, the one way the lab starts etcd: static initial
+ * cluster of `members`, pre-vote on as in etcd 3.5. With `tlsDir` (kubeadm's file names: ca.crt,
+ * server.*, peer.*) it runs the flags kubeadm's `etcd local` phase gives a member: client and peer
+ * TLS with client-certificate auth, one CA; without, plain HTTP inside the lab network.
  * Restarting with the same data dir rejoins the existing cluster.
  */
-export function startEtcd(p: LabPaths, t: LabTopology, cp: LabHost, token: string): Daemon {
-  const cluster = t.cps.map((c) => `${c.name}=http://${c.address}:${ETCD_PEER}`).join(",");
+export function startEtcdMember(
+  p: LabPaths,
+  h: LabHost,
+  members: readonly LabHost[],
+  token: string,
+  tlsDir?: string,
+): Daemon {
+  const scheme = tlsDir ? "https" : "http";
+  const cluster = members.map((m) => `${m.name}=${scheme}://${m.address}:${ETCD_PEER}`).join(",");
+  const clientUrl = tlsDir ? etcdClientUrl({ privateAddress: h.address }) : `http://${h.address}:${ETCD_CLIENT}`;
+  const local = `${scheme}://127.0.0.1:${ETCD_CLIENT}`;
+  const tls = tlsDir
+    ? [
+        "--client-cert-auth=true",
+        "--trusted-ca-file",
+        join(tlsDir, "ca.crt"),
+        "--cert-file",
+        join(tlsDir, "server.crt"),
+        "--key-file",
+        join(tlsDir, "server.key"),
+        "--peer-client-cert-auth=true",
+        "--peer-trusted-ca-file",
+        join(tlsDir, "ca.crt"),
+        "--peer-cert-file",
+        join(tlsDir, "peer.crt"),
+        "--peer-key-file",
+        join(tlsDir, "peer.key"),
+      ]
+    : [];
   return startDaemon({
-    name: `etcd@${cp.name}`,
-    ns: cp.ns,
-    logFile: join(p.logs, `etcd-${cp.name}.log`),
+    name: `etcd@${h.name}`,
+    ns: h.ns,
+    logFile: join(p.logs, `etcd-${h.name}.log`),
     argv: [
       "etcd",
       "--name",
-      cp.name,
+      h.name,
       "--data-dir",
-      join(hostDir(p, cp), "etcd-data"),
+      join(hostDir(p, h), "etcd-data"),
       "--listen-client-urls",
-      `http://${cp.address}:${ETCD_CLIENT},http://127.0.0.1:${ETCD_CLIENT}`,
+      // The order each variant has always had (it shows in the member's log).
+      tlsDir ? `${local},${clientUrl}` : `${clientUrl},${local}`,
       "--advertise-client-urls",
-      `http://${cp.address}:${ETCD_CLIENT}`,
+      clientUrl,
       "--listen-peer-urls",
-      `http://${cp.address}:${ETCD_PEER}`,
+      `${scheme}://${h.address}:${ETCD_PEER}`,
       "--initial-advertise-peer-urls",
-      `http://${cp.address}:${ETCD_PEER}`,
+      `${scheme}://${h.address}:${ETCD_PEER}`,
       "--initial-cluster",
       cluster,
       "--initial-cluster-state",
       "new",
       "--initial-cluster-token",
       token,
+      ...tls,
       // kubeadm runs etcd 3.5, where pre-vote is on by default (etcd PR #12770): a member cut off and back does not unseat the leader.
       "--pre-vote=true",
       "--logger",
@@ -67,6 +98,14 @@ export function startEtcd(p: LabPaths, t: LabTopology, cp: LabHost, token: strin
       "stderr",
     ],
   });
+}
+
+/**
+ * A stacked etcd member, as kubeadm's: one per control plane, plain HTTP (kubeadm uses TLS; the
+ * stacked lab does not test it, `--etcd external` does).
+ */
+export function startEtcd(p: LabPaths, t: LabTopology, cp: LabHost, token: string): Daemon {
+  return startEtcdMember(p, cp, t.cps, token);
 }
 
 /** The api-server stand-in of one control plane (lab/apiserver-standin.ts); `extra`: more of its arguments. */

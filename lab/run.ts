@@ -3,7 +3,7 @@
  * and control planes in network namespaces, runs the failure drills, prints a table, writes the
  * JSON report and exits non-zero when a drill misses its bound. See lab/LAB.md.
  */
-import { isAbsolute, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parseLabArgs } from "./args";
 import { cpHardKill } from "./drills/cp-kill";
 import { gracefulLbStop } from "./drills/lb-graceful";
@@ -18,13 +18,11 @@ import { externalEtcdDrills, LAB_ETCD_HOSTS } from "./etcd-external/run-drills";
 import { finishIdle, openIdle, steadyState, vrrpQuiet } from "./drills/steady-idle";
 import { quorumOf } from "../core/config/types";
 import { Lab } from "./lab";
-import { Cleanup, teardown } from "./lib/cleanup";
-import { LabError, messageOf } from "./lib/errors";
-import { acquireLock } from "./lib/lock";
+import { finishRun, reportPathOf, runGuarded, runMain, startRun } from "./lib/entry-point";
 import { nowMs } from "./lib/time";
 import { LabHost } from "./net/topology";
 import { preflight, versions } from "./preflight";
-import { Check, LabReport, renderTable, writeReport } from "./report";
+import { Check, LabReport } from "./report";
 import { setUp } from "./setup";
 import { WAIT, WORK_DIR } from "./settings";
 
@@ -79,25 +77,19 @@ async function drills(lab: Lab, checks: Check[], removalGap = false): Promise<vo
 async function main(): Promise<number> {
   const started = nowMs();
   const args = parseLabArgs(process.argv.slice(2));
-  const reportPath = isAbsolute(args.report) ? args.report : join(REPO, args.report);
+  const reportPath = reportPathOf(REPO, args.report);
   preflight();
-  acquireLock();
-  const cleanup = new Cleanup(say);
-  cleanup.install();
-  const leftovers = teardown();
-  if (leftovers.length > 0) say(`lab: removed leftovers of an earlier run: ${leftovers.join("; ")}`);
-  const watchdog = setTimeout(() => {
-    console.error(`lab: watchdog: still running after ${WAIT.watchdogMs / 1000} s, aborting`);
-    cleanup.run("watchdog");
-    process.exit(124);
-  }, WAIT.watchdogMs);
-  watchdog.unref();
+  const run = startRun({
+    say,
+    watchdogMs: WAIT.watchdogMs,
+    watchdogLine: `lab: watchdog: still running after ${WAIT.watchdogMs / 1000} s, aborting`,
+  });
 
   const checks: Check[] = [];
   const notes: string[] = [
     "kube-apiserver is played by lab/apiserver-standin.ts (TLS, /readyz tied to its etcd member, etcd-backed /kv); etcd, HAProxy and keepalived are the real Debian daemons running the rendered configs",
   ];
-  try {
+  await runGuarded(run, checks, "setup and every drill run to the end", async () => {
     const external = args.etcd === "external";
     const {
       lab,
@@ -113,19 +105,7 @@ async function main(): Promise<number> {
       await externalEtcdDrills(lab, checks, say);
     } else await drills(lab, checks, args.removalGap);
     await lab.agent.stop();
-  } catch (e) {
-    if (!(e instanceof LabError)) console.error(e);
-    checks.push({
-      drill: "lab run",
-      expectation: "setup and every drill run to the end",
-      measured: `aborted: ${messageOf(e)}`,
-      pass: false,
-      figures: {},
-    });
-  } finally {
-    cleanup.run("end of run");
-    clearTimeout(watchdog);
-  }
+  });
   const report: LabReport = {
     schema: "kubeadm-ha-lab/2",
     startedAt: new Date(performance.timeOrigin).toISOString(),
@@ -138,21 +118,7 @@ async function main(): Promise<number> {
     logDir: join(WORK_DIR, "logs"),
     notes,
   };
-  writeReport(reportPath, report);
-  say("");
-  say(renderTable(checks));
-  say(
-    `\n${report.pass ? "PASS" : "FAIL"}: ${checks.filter((c) => c.pass).length}/${checks.length} checks in ${(report.durationMs / 1000).toFixed(1)} s; report ${reportPath}; logs ${report.logDir}`,
-  );
-  return report.pass ? 0 : 1;
+  return finishRun(reportPath, report, say);
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    console.error(`lab: ${messageOf(e)}`);
-    process.exitCode = 2;
-  },
-);
+runMain("lab", main);

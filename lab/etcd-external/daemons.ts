@@ -6,10 +6,9 @@
  * `etcd.external` does: every endpoint, over TLS, with the api-server's etcd client certificate.
  */
 import { join } from "node:path";
-import { etcdClientUrl } from "../../core/config/validate-etcd";
-import { hostDir, LabPaths, startStandin } from "../daemons";
+import { LabPaths, startEtcdMember, startStandin } from "../daemons";
 import { makeEtcdPki, pkiDirOf } from "../etcd-restore/pki";
-import { Daemon, startDaemon } from "../lib/daemon";
+import { Daemon } from "../lib/daemon";
 import { LabHost, LabTopology } from "../net/topology";
 import { LabCert } from "../tls";
 
@@ -32,54 +31,7 @@ export function makeExternalEtcdPki(p: LabPaths, t: LabTopology): void {
  * a static initial cluster of every etcd host. Restarting on the same data dir rejoins.
  */
 export function startExternalEtcd(p: LabPaths, t: LabTopology, h: LabHost, token: string): Daemon {
-  const pki = pkiDirOf(etcdPkiRoot(p), h.name);
-  const cluster = t.etcds.map((e) => `${e.name}=https://${e.address}:2380`).join(",");
-  return startDaemon({
-    name: `etcd@${h.name}`,
-    ns: h.ns,
-    logFile: join(p.logs, `etcd-${h.name}.log`),
-    argv: [
-      "etcd",
-      "--name",
-      h.name,
-      "--data-dir",
-      join(hostDir(p, h), "etcd-data"),
-      "--listen-client-urls",
-      `https://127.0.0.1:2379,${etcdClientUrl({ privateAddress: h.address })}`,
-      "--advertise-client-urls",
-      etcdClientUrl({ privateAddress: h.address }),
-      "--listen-peer-urls",
-      `https://${h.address}:2380`,
-      "--initial-advertise-peer-urls",
-      `https://${h.address}:2380`,
-      "--initial-cluster",
-      cluster,
-      "--initial-cluster-state",
-      "new",
-      "--initial-cluster-token",
-      token,
-      "--client-cert-auth=true",
-      "--trusted-ca-file",
-      join(pki, "ca.crt"),
-      "--cert-file",
-      join(pki, "server.crt"),
-      "--key-file",
-      join(pki, "server.key"),
-      "--peer-client-cert-auth=true",
-      "--peer-trusted-ca-file",
-      join(pki, "ca.crt"),
-      "--peer-cert-file",
-      join(pki, "peer.crt"),
-      "--peer-key-file",
-      join(pki, "peer.key"),
-      // kubeadm runs etcd 3.5, where pre-vote is on by default (etcd PR #12770).
-      "--pre-vote=true",
-      "--logger",
-      "zap",
-      "--log-outputs",
-      "stderr",
-    ],
-  });
+  return startEtcdMember(p, h, t.etcds, token, pkiDirOf(etcdPkiRoot(p), h.name));
 }
 
 /** The api-server stand-in of a control plane, on the etcd hosts' endpoints with the api-server's client certificate. */

@@ -5,8 +5,7 @@ import { ClusterSpec } from "../../core/config/types";
 import { contains, parseIpv4Cidr } from "../../core/lib/net";
 import { Daemon, startDaemon } from "../lib/daemon";
 import { LabError } from "../lib/errors";
-import { mustRun, runSync } from "../lib/sh";
-import { assertLabNs, inNs } from "../net/netns";
+import { createBridgedNetwork } from "../net/netns";
 import { pkiDirOf } from "./pki";
 import { DRILL_NET, DRILL_NS_PREFIX, MEMBERS } from "./settings";
 
@@ -63,36 +62,9 @@ export function drillTopology(): DrillTopology {
   return { bridgeNs: `${DRILL_NS_PREFIX}br`, members, client, spec };
 }
 
-function ipIn(ns: string, args: readonly string[]): void {
-  assertLabNs(ns);
-  mustRun("ip", ["-n", ns, ...args]);
-}
-
-function addNamespace(ns: string): void {
-  assertLabNs(ns);
-  mustRun("ip", ["netns", "add", ns]);
-  // IPv4 only, so every packet of the drill carries a 198.19.0.0/16 address.
-  const [cmd, ...args] = inNs(ns, [
-    "sh",
-    "-c",
-    "for f in all default; do echo 1 > /proc/sys/net/ipv6/conf/$f/disable_ipv6; done",
-  ]);
-  runSync(cmd, args);
-  ipIn(ns, ["link", "set", "lo", "up"]);
-}
-
 /** The bridge namespace and one namespace per host, links created inside them: nothing in the host's namespace. */
 export function createDrillNetwork(t: DrillTopology): void {
-  addNamespace(t.bridgeNs);
-  ipIn(t.bridgeNs, ["link", "add", "br0", "type", "bridge"]);
-  ipIn(t.bridgeNs, ["link", "set", "br0", "up"]);
-  for (const h of [...t.members, t.client]) {
-    addNamespace(h.ns);
-    ipIn(t.bridgeNs, ["link", "add", h.bridgePort, "type", "veth", "peer", "name", "eth0", "netns", h.ns]);
-    ipIn(t.bridgeNs, ["link", "set", h.bridgePort, "master", "br0", "up"]);
-    ipIn(h.ns, ["addr", "add", `${h.address}/${DRILL_NET.prefix}`, "dev", "eth0"]);
-    ipIn(h.ns, ["link", "set", "eth0", "up"]);
-  }
+  createBridgedNetwork(t.bridgeNs, [...t.members, t.client], DRILL_NET.prefix);
 }
 
 /** A member's folder: what its host keeps under /etc/kubernetes, /var/lib/etcd, /var/lib/kubeadm-ha, /usr/local/lib/kubeadm-ha. */

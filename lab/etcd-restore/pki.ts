@@ -2,6 +2,7 @@ import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { mustRun } from "../lib/sh";
+import { makeSelfSigned, NEW_P256_KEY } from "../tls";
 
 /** A stacked member as kubeadm's certificates name it. */
 export interface PkiMember {
@@ -32,27 +33,12 @@ export function makeEtcdPki(root: string, members: readonly PkiMember[]): void {
   const caDir = join(root, "ca");
   mkdirSync(caDir, { recursive: true, mode: 0o700 });
   const ca = { crt: join(caDir, "ca.crt"), key: join(caDir, "ca.key") };
-  mustRun("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
-    "-days",
-    "1",
-    "-subj",
-    "/CN=etcd-ca",
-    "-keyout",
-    ca.key,
-    "-out",
-    ca.crt,
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign",
-  ]);
+  makeSelfSigned({
+    subject: "/CN=etcd-ca",
+    keyFile: ca.key,
+    certFile: ca.crt,
+    extensions: ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,digitalSignature,keyEncipherment,keyCertSign"],
+  });
   for (const m of members) {
     const dir = pkiDirOf(root, m.name);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -80,21 +66,7 @@ function sign(dir: string, leaf: Leaf, ca: { crt: string; key: string }): void {
   const key = join(dir, `${leaf.file}.key`);
   const csr = join(dir, `${leaf.file}.csr`);
   const ext = join(dir, `${leaf.file}.ext`);
-  mustRun("openssl", [
-    "req",
-    "-new",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
-    "-subj",
-    `/CN=${leaf.cn}`,
-    "-keyout",
-    key,
-    "-out",
-    csr,
-  ]);
+  mustRun("openssl", ["req", "-new", ...NEW_P256_KEY, "-subj", `/CN=${leaf.cn}`, "-keyout", key, "-out", csr]);
   const lines = [
     "keyUsage=critical,digitalSignature,keyEncipherment",
     `extendedKeyUsage=${leaf.usage}`,

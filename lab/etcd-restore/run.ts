@@ -8,21 +8,20 @@
  * holds it; at the end it removes only its own `kha-lab-er-*` namespaces.
  */
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { teardown } from "../lib/cleanup";
-import { LabError, messageOf } from "../lib/errors";
-import { acquireLock } from "../lib/lock";
+import { removeNamespaces } from "../lib/cleanup";
+import { finishRun, reportPathOf, runGuarded, runMain, startRun } from "../lib/entry-point";
+import { LabError } from "../lib/errors";
 import { runSync } from "../lib/sh";
 import { nowMs } from "../lib/time";
-import { Check, LabReport, renderTable, writeReport } from "../report";
+import { Check, LabReport } from "../report";
 import { LOCK_FILE } from "../settings";
-import { DrillCleanup } from "./cleanup";
 import { etcdRestoreDrill } from "./drill";
 import { createDrillNetwork, drillTopology, memberRoot } from "./members";
 import { makeEtcdPki } from "./pki";
 import { cannotRunDrill } from "./preflight";
-import { DRILL_DIR, DRILL_REPORT, LIMITS, MEMBERS } from "./settings";
+import { DRILL_DIR, DRILL_NS_PREFIX, DRILL_REPORT, LIMITS, MEMBERS } from "./settings";
 
 const REPO = resolve(__dirname, "..", "..");
 const say = (line: string): void => console.log(line);
@@ -40,27 +39,20 @@ async function main(): Promise<number> {
     args: process.argv.slice(2),
     options: { report: { type: "string", default: DRILL_REPORT } },
   });
-  const reportPath = isAbsolute(values.report ?? DRILL_REPORT)
-    ? (values.report ?? DRILL_REPORT)
-    : join(REPO, values.report ?? DRILL_REPORT);
+  const reportPath = reportPathOf(REPO, values.report ?? DRILL_REPORT);
   const why = cannotRunDrill();
   if (why) throw new LabError(why);
-  acquireLock();
-  const cleanup = new DrillCleanup(say);
-  cleanup.install();
-  // With the lock held, any lab namespace is a killed run's leftover: cleared as the HA lab does.
-  const leftovers = teardown();
-  if (leftovers.length > 0) say(`lab: removed leftovers of an earlier run: ${leftovers.join("; ")}`);
-  const watchdog = setTimeout(() => {
-    console.error(`etcd restore drill: still running after ${LIMITS.watchdogMs / 1000} s, aborting`);
-    cleanup.run("watchdog");
-    process.exit(124);
-  }, LIMITS.watchdogMs);
-  watchdog.unref();
+  const run = startRun({
+    say,
+    // Only this drill's `kha-lab-er-*` namespaces: another lab run may own the others by then.
+    cleanup: { label: "etcd restore drill", remove: () => removeNamespaces(DRILL_NS_PREFIX), announceSignals: false },
+    watchdogMs: LIMITS.watchdogMs,
+    watchdogLine: `etcd restore drill: still running after ${LIMITS.watchdogMs / 1000} s, aborting`,
+  });
 
   const checks: Check[] = [];
   const logDir = join(DRILL_DIR, "logs");
-  try {
+  await runGuarded(run, checks, "setup and the drill run to the end", async () => {
     rmSync(DRILL_DIR, { recursive: true, force: true });
     mkdirSync(logDir, { recursive: true, mode: 0o700 });
     const topology = drillTopology();
@@ -70,19 +62,7 @@ async function main(): Promise<number> {
     assertLockHeld();
     checks.push(...(await etcdRestoreDrill(topology, { dir: DRILL_DIR, logDir })));
     assertLockHeld();
-  } catch (e) {
-    if (!(e instanceof LabError)) console.error(e);
-    checks.push({
-      drill: "lab run",
-      expectation: "setup and the drill run to the end",
-      measured: `aborted: ${messageOf(e)}`,
-      pass: false,
-      figures: {},
-    });
-  } finally {
-    cleanup.run("end of run");
-    clearTimeout(watchdog);
-  }
+  });
   const etcdVersion = runSync("etcd", ["--version"]).stdout.split("\n")[0] ?? "";
   const report: LabReport = {
     schema: "kubeadm-ha-lab/2",
@@ -99,21 +79,7 @@ async function main(): Promise<number> {
       "Debian's etcdctl 3.4 sits where the snapshot script keeps the etcdctl it copies out of the etcd container on a host (no container runtime here); etcd 3.4 has no etcdutl, so the scripts use etcdctl's snapshot status and restore",
     ],
   };
-  writeReport(reportPath, report);
-  say("");
-  say(renderTable(checks));
-  say(
-    `\n${report.pass ? "PASS" : "FAIL"}: ${checks.filter((c) => c.pass).length}/${checks.length} checks in ${(report.durationMs / 1000).toFixed(1)} s; report ${reportPath}; logs ${logDir}`,
-  );
-  return report.pass ? 0 : 1;
+  return finishRun(reportPath, report, say);
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    console.error(`etcd restore drill: ${messageOf(e)}`);
-    process.exitCode = 2;
-  },
-);
+runMain("etcd restore drill", main);

@@ -13,27 +13,14 @@ umask 077
 root=$1 script=$2
 shift 2
 
-# Every mount below must stay in this process's own namespace: refuse to run in the caller's.
-if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink "/proc/$PPID/ns/mnt")" ]; then
-  echo "etcd-restore sandbox: not in a private mount namespace; refusing to mount anything" >&2
-  exit 2
-fi
-mount --make-rprivate /
-
-scratch=$root/.sandbox
-mkdir -p "$scratch"
-mount -t tmpfs -o mode=0700,size=64m kha-er-sandbox "$scratch"
-for dir in /etc /var /usr; do
-  layer=$scratch/${dir#/}
-  mkdir -p "$layer/upper" "$layer/work"
-  mount -t overlay "kha-er${dir//\//-}" -o "lowerdir=$dir,upperdir=$layer/upper,workdir=$layer/work" "$dir"
-done
+# shellcheck source=lab/lib/sandbox-mounts.sh
+. "${BASH_SOURCE[0]%/*}/../lib/sandbox-mounts.sh"
+sandbox_mounts "etcd-restore sandbox" "$root/.sandbox" kha-er
 for path in etc/kubernetes var/lib/etcd var/lib/kubeadm-ha usr/local/lib/kubeadm-ha; do
   mkdir -p "$root/$path" "/$path"
   mount --bind "$root/$path" "/$path"
 done
 
 status=0
-env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
-  bash "$script" "$@" || status=$?
+"${SANDBOX_ENV[@]}" bash "$script" "$@" || status=$?
 exit "$status"

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { writeFileSync } from "node:fs";
-import { inNs } from "../net/netns";
 import { CommandResult, runAsync } from "../lib/sh";
+import { inMountSandbox } from "../lib/step-sandbox";
 import { LIMITS } from "./settings";
 
 /** The shell side: overlays, the member's folders bound at kubeadm's paths, then the script. */
@@ -25,16 +25,6 @@ export interface HostScript {
 export function runHostScript(s: HostScript): Promise<CommandResult> {
   const file = join(s.root, "..", `${s.name}.sh`);
   writeFileSync(file, s.content, { mode: 0o700 });
-  const [cmd, ...args] = inNs(s.ns, [
-    "unshare",
-    "--mount",
-    "--propagation",
-    "private",
-    "bash",
-    SANDBOX_SCRIPT,
-    s.root,
-    file,
-    ...(s.args ?? []),
-  ]);
+  const [cmd, ...args] = inMountSandbox(s.ns, SANDBOX_SCRIPT, [s.root, file, ...(s.args ?? [])]);
   return runAsync(cmd, args, LIMITS.scriptMs);
 }

@@ -3,7 +3,7 @@
  * namespaces carry the lab prefix, so the lab's preflight and cleanup rules cover them, with an
  * `er-` part of their own; its addresses come from 198.19.0.0/16, away from the HA lab's /24.
  */
-import { NS_PREFIX } from "../settings";
+import { NET, NS_PREFIX } from "../settings";
 
 /** Prefix of this drill's namespaces: `kha-lab-er-cp1`, `kha-lab-er-br`. */
 export const DRILL_NS_PREFIX = `${NS_PREFIX}er-`;
@@ -12,17 +12,17 @@ export const DRILL_DIR = "/tmp/kubeadm-ha-lab-etcd-restore";
 /** Default report path, relative to the repository root. */
 export const DRILL_REPORT = "lab-results/etcd-restore-report.json";
 
-/** The drill's network: a /24 inside 198.19.0.0/16 (RFC 2544 benchmarking space, never routed). */
+/**
+ * The drill's network: the HA lab's layout (prefix /24; last octets cpN = 20 + N, the writer = the
+ * lab's client = 50, the rendered spec's VIP = 100, never configured) on a /24 inside 198.19.0.0/16
+ * (RFC 2544 benchmarking space, never routed).
+ */
 export const DRILL_NET = {
+  ...NET,
   /** The range every address of the drill must lie in. */
   range: "198.19.0.0/16",
   /** First three octets. */
   base: "198.19.0",
-  prefix: 24,
-  /** Last octets: cpN = 20 + N, the writer = 50, the VIP of the rendered spec = 100 (never configured). */
-  cpHostBase: 20,
-  clientHost: 50,
-  vipHost: 100,
 } as const;
 
 /** Stacked members, as in a three-control-plane cluster. */

@@ -7,16 +7,17 @@ import { deleteNamespace, listLabNamespaces } from "../net/netns";
 import { NS_PREFIX } from "../settings";
 
 /**
- * Removes everything a lab run leaves: its daemons (by process group), every process in a lab
- * namespace (by pid, from `ip netns pids`), the namespaces (bridge last), the host changes
- * listed in the marker and a policy-rc.d left by an interrupted package install. Synchronous, so it
- * also works from an `exit` handler; safe to repeat.
- * Returns what it did.
+ * Kills the daemons this process started (by process group), then every process in each lab
+ * namespace whose name starts with `prefix` (by pid, from `ip netns pids`) and deletes those
+ * namespaces, the bridge (`<prefix>br`) last. Synchronous, safe to repeat; returns what it did.
  */
-export function teardown(): string[] {
+export function removeNamespaces(prefix: string): string[] {
   const did: string[] = [];
   for (const d of liveDaemons()) d.signal("SIGKILL");
-  const names = listLabNamespaces().sort((a, b) => Number(a === `${NS_PREFIX}br`) - Number(b === `${NS_PREFIX}br`));
+  const bridge = `${prefix}br`;
+  const names = listLabNamespaces()
+    .filter((n) => n.startsWith(prefix))
+    .sort((a, b) => Number(a === bridge) - Number(b === bridge));
   for (const ns of names) {
     try {
       deleteNamespace(ns);
@@ -25,6 +26,17 @@ export function teardown(): string[] {
       did.push(`could not delete ${ns}: ${messageOf(e)}`);
     }
   }
+  return did;
+}
+
+/**
+ * Removes everything a lab run leaves: its daemons and every lab namespace
+ * ({@link removeNamespaces}), the host changes listed in the marker and a policy-rc.d left by an
+ * interrupted package install. Synchronous, so it also works from an `exit` handler; safe to repeat.
+ * Returns what it did.
+ */
+export function teardown(): string[] {
+  const did = removeNamespaces(NS_PREFIX);
   try {
     did.push(...undoHostChanges());
     // A run killed while apt-get installed left its policy-rc.d in place.
@@ -36,14 +48,30 @@ export function teardown(): string[] {
   return did;
 }
 
+/** What a {@link Cleanup} removes and how it speaks. */
+export interface CleanupOptions {
+  /** Start of its lines, e.g. `lab` in `lab: cleanup (exit): ...`. */
+  readonly label: string;
+  /** Removes what the run left (synchronous, safe to repeat); returns what it did. */
+  readonly remove: () => string[];
+  /** Also says `<label>: SIGTERM, cleaning up` when a signal arrives. */
+  readonly announceSignals: boolean;
+}
+
+/** The HA lab's cleanup: {@link teardown}, announced signals. */
+const LAB_CLEANUP: CleanupOptions = { label: "lab", remove: teardown, announceSignals: true };
+
 /**
- * Runs {@link teardown} once, on normal end, on error, and on SIGINT/SIGTERM/SIGHUP, then releases
- * the lock.
+ * Runs its `remove` ({@link teardown} for the HA lab) once, on normal end, on error, and on
+ * SIGINT/SIGTERM/SIGHUP, then releases the lock.
  */
 export class Cleanup {
   private done = false;
 
-  constructor(private readonly say: (line: string) => void) {}
+  constructor(
+    private readonly say: (line: string) => void,
+    private readonly o: CleanupOptions = LAB_CLEANUP,
+  ) {}
 
   /** Installs the exit and signal handlers. */
   install(): void {
@@ -51,19 +79,19 @@ export class Cleanup {
     const codes: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
     for (const [sig, code] of Object.entries(codes) as [NodeJS.Signals, number][]) {
       process.on(sig, () => {
-        this.say(`lab: ${sig}, cleaning up`);
+        if (this.o.announceSignals) this.say(`${this.o.label}: ${sig}, cleaning up`);
         this.run(sig);
         process.exit(code);
       });
     }
   }
 
-  /** Tears the lab down (first call only). */
+  /** Removes what the run left (first call only). */
   run(reason: string): void {
     if (this.done) return;
     this.done = true;
-    const did = teardown();
-    this.say(`lab: cleanup (${reason}): ${did.length > 0 ? did.join("; ") : "nothing left"}`);
+    const did = this.o.remove();
+    this.say(`${this.o.label}: cleanup (${reason}): ${did.length > 0 ? did.join("; ") : "nothing left"}`);
     releaseLock();
   }
 }

@@ -14,21 +14,11 @@ umask 077
 out=$1 script=$2 step_id=$3
 shift 3
 
-# Every mount below must stay in this process's own namespace: refuse to run in the caller's.
-if [ "$(readlink /proc/self/ns/mnt)" = "$(readlink "/proc/$PPID/ns/mnt")" ]; then
-  echo "step-sandbox: not in a private mount namespace; refusing to mount anything" >&2
-  exit 2
-fi
-mount --make-rprivate /
-
+# shellcheck source=lab/lib/sandbox-mounts.sh
+. "${BASH_SOURCE[0]%/*}/sandbox-mounts.sh"
 scratch=$out/sandbox
-mkdir -p "$scratch" "$out/files"
-mount -t tmpfs -o mode=0700,size=64m kha-step-sandbox "$scratch"
-for dir in /etc /var /usr; do
-  layer=$scratch/${dir#/}
-  mkdir -p "$layer/upper" "$layer/work"
-  mount -t overlay "kha-step${dir//\//-}" -o "lowerdir=$dir,upperdir=$layer/upper,workdir=$layer/work" "$dir"
-done
+sandbox_mounts step-sandbox "$scratch" kha-step
+mkdir -p "$out/files"
 
 calls=$out/calls
 : >"$calls"
@@ -54,8 +44,7 @@ for name in apt-get apt; do stub "$name" 100; done
 status=0
 # What `sudo -n bash -c "$(cat <<'KUBEADM_HA_SCRIPT' ...)" STEP_ID` gives the script: root, a
 # reset environment with sudo's secure_path, the script as bash's argument, stdin untouched.
-env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
-  bash -c "$(cat "$script")" "$step_id" || status=$?
+"${SANDBOX_ENV[@]}" bash -c "$(cat "$script")" "$step_id" || status=$?
 
 for path in "$@"; do
   if [ -f "$path" ]; then

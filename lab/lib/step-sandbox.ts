@@ -6,6 +6,14 @@ import { runSync } from "./sh";
 /** The shell side: mounts the overlays and stubs, runs the step, copies its files out. */
 const SANDBOX_SCRIPT = join(__dirname, "step-sandbox.sh");
 
+/**
+ * argv that runs `bash script args...` inside lab namespace `ns` and a private mount namespace of
+ * its own, what the sandbox scripts (this one, lab/etcd-restore/sandbox.sh) require before mounting.
+ */
+export function inMountSandbox(ns: string, script: string, args: readonly string[]): string[] {
+  return inNs(ns, ["unshare", "--mount", "--propagation", "private", "bash", script, ...args]);
+}
+
 /** One plan step to run in the sandbox. */
 export interface SandboxStep {
   /** Lab namespace to run it in (the host it belongs to: its checks see that host's interfaces). */
@@ -53,18 +61,7 @@ export function runStepInSandbox(step: SandboxStep): SandboxResult {
   const scriptFile = join(step.dir, "step.sh");
   // The script holds no secret (production shows it in `ps`); the secrets go on stdin only.
   writeFileSync(scriptFile, step.script, { mode: 0o600 });
-  const [cmd, ...args] = inNs(step.ns, [
-    "unshare",
-    "--mount",
-    "--propagation",
-    "private",
-    "bash",
-    SANDBOX_SCRIPT,
-    step.dir,
-    scriptFile,
-    step.id,
-    ...step.installs,
-  ]);
+  const [cmd, ...args] = inMountSandbox(step.ns, SANDBOX_SCRIPT, [step.dir, scriptFile, step.id, ...step.installs]);
   const r = runSync(cmd, args, { input: step.stdin, timeoutMs: 60_000 });
   const files = new Map<string, SandboxFile>();
   for (const path of step.installs) {

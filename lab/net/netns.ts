@@ -24,7 +24,7 @@ function ip(ns: string, args: readonly string[]): string {
 function addNamespace(ns: string): void {
   assertLabNs(ns);
   mustRun("ip", ["netns", "add", ns]);
-  // IPv4 only: no IPv6 link-local addresses, so every lab packet carries a 198.18.0.0/15 address.
+  // IPv4 only: no IPv6 link-local addresses, so every lab packet carries an address of its range (198.18.0.0/15).
   const [cmd, ...args] = inNs(ns, [
     "sh",
     "-c",
@@ -34,22 +34,37 @@ function addNamespace(ns: string): void {
   ip(ns, ["link", "set", "lo", "up"]);
 }
 
+/** A namespace joined to a bridge: what {@link createBridgedNetwork} needs of a host. */
+export interface BridgedHost {
+  /** Lab namespace of the host. */
+  readonly ns: string;
+  /** Address of its `eth0`. */
+  readonly address: string;
+  /** Bridge-side veth name in the bridge namespace. */
+  readonly bridgePort: string;
+}
+
 /**
- * Creates the bridge namespace with `br0`, then one namespace per host joined to it by a veth
- * pair whose host end is `eth0`. Links are created inside the namespaces: nothing appears in the
- * host's namespace.
+ * Creates namespace `bridgeNs` with `br0`, then one namespace per host joined to it by a veth pair
+ * whose host end is `eth0` with `address/prefix`. Links are created inside the namespaces: nothing
+ * appears in the host's namespace. The HA lab and the etcd restore drill both build theirs so.
  */
-export function createNetwork(t: LabTopology): void {
-  addNamespace(t.bridgeNs);
-  ip(t.bridgeNs, ["link", "add", "br0", "type", "bridge"]);
-  ip(t.bridgeNs, ["link", "set", "br0", "up"]);
-  for (const h of allHosts(t)) {
+export function createBridgedNetwork(bridgeNs: string, hosts: readonly BridgedHost[], prefix: number): void {
+  addNamespace(bridgeNs);
+  ip(bridgeNs, ["link", "add", "br0", "type", "bridge"]);
+  ip(bridgeNs, ["link", "set", "br0", "up"]);
+  for (const h of hosts) {
     addNamespace(h.ns);
-    ip(t.bridgeNs, ["link", "add", h.bridgePort, "type", "veth", "peer", "name", "eth0", "netns", h.ns]);
-    ip(t.bridgeNs, ["link", "set", h.bridgePort, "master", "br0", "up"]);
-    ip(h.ns, ["addr", "add", `${h.address}/${NET.prefix}`, "dev", "eth0"]);
+    ip(bridgeNs, ["link", "add", h.bridgePort, "type", "veth", "peer", "name", "eth0", "netns", h.ns]);
+    ip(bridgeNs, ["link", "set", h.bridgePort, "master", "br0", "up"]);
+    ip(h.ns, ["addr", "add", `${h.address}/${prefix}`, "dev", "eth0"]);
     ip(h.ns, ["link", "set", "eth0", "up"]);
   }
+}
+
+/** The HA lab's network: its bridge namespace and every host of `t` on the lab /24. */
+export function createNetwork(t: LabTopology): void {
+  createBridgedNetwork(t.bridgeNs, allHosts(t), NET.prefix);
 }
 
 /** Names of existing lab namespaces (from this run or a killed one). */
