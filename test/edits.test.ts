@@ -282,3 +282,25 @@ test("edit: upgrading from the previous layout keeps every step that had a delet
     "join-token",
   ]);
 });
+
+test("edit: replacing lb2 by lb3 stops HAProxy and keepalived on lb2 (its keepalived would take the VIP for good) and reloads lb1", async () => {
+  const before = await devRun();
+  const d = await edit({
+    loadBalancers: [
+      { name: "lb1", address: "192.168.1.98" },
+      { name: "lb3", address: "192.168.1.97" },
+    ],
+  });
+  const lbSteps = (names: readonly string[]): string[] => names.filter((n) => /^lb\d+-/.test(n));
+  assert.deepEqual(lbSteps(d.byKind.delete), ["lb2-load-balancer", "lb2-wait-ssh"]);
+  assert.deepEqual(d.get("lb2-load-balancer")?.runs, ["delete@lb2"]);
+  assert.deepEqual(lbSteps(d.byKind.update), ["lb1-load-balancer"]);
+  assert.deepEqual(lbSteps(d.byKind.create), ["lb3-load-balancer", "lb3-wait-ssh"]);
+  const deleted = before.run.resources.find((r) => r.name === "lb2-load-balancer")?.inputs.delete;
+  assert.match(String(deleted), /systemctl disable --now "\$unit"/);
+  // Nothing about a node changes: only the load balancers and the stack steps that name the endpoint's backends.
+  assert.deepEqual(
+    d.changes.filter((c) => !/^lb\d+-/.test(c.name)).map((c) => c.name),
+    [],
+  );
+});

@@ -65,13 +65,13 @@ test("colocated: one load-balancer step per control plane, each after its node p
   // The VIP needs one holder before kubeadm init: the first control plane's.
   assert.deepEqual(stepNamed("wait-vip").after, ["cp1-prepare-node", "cp1-load-balancer"]);
   assert.match(stepNamed("wait-vip").script ?? "", /API_PORT='6443'/);
-  // The pair has no delete script (unchanged) and waits only for SSH.
+  // The pair on bare metal stops its daemons on removal too, and waits only for SSH.
   const pair = buildPlan(buildSpec(stackConfig("dev"))).steps.filter((s) => s.phase === "load-balancer");
   assert.deepEqual(
-    pair.map((s) => [s.deleteScript, s.after[0]]),
+    pair.map((s) => [/systemctl disable --now "\$unit"/.test(s.deleteScript ?? ""), s.after[0]]),
     [
-      [undefined, "lb1-wait-ssh"],
-      [undefined, "lb2-wait-ssh"],
+      [true, "lb1-wait-ssh"],
+      [true, "lb2-wait-ssh"],
     ],
   );
 });

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs when a colocated load-balancer step is deleted (its control plane leaves the stack):
+# Runs when a load-balancer step is deleted (its host leaves the stack: a control plane with
+# loadBalancerMode colocated, or an LB of the pair on bare metal):
 # keepalived stops first, so a VIP held here goes to a peer at once (a stopping keepalived sends
 # priority 0), then HAProxy; both are disabled and their configs removed, so a reboot brings
 # neither back. The packages stay. Safe when nothing is there.

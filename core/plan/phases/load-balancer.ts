@@ -85,6 +85,10 @@ function loadBalancer(
   after: string[],
 ): PlanStep {
   const colocated = spec.loadBalancerMode === "colocated";
+  // A host that leaves (a control plane with colocated, an LB of the pair on bare metal) must not keep
+  // a keepalived that claims the VIP: the others drop its adverts (check_unicast_src) and stop sending
+  // it theirs, so it would take the VIP for good. On AWS an LB leaves only with its instance.
+  const stopsOnRemoval = colocated || spec.platform === "baremetal";
   const keepalivedConf = serialiseKeepalived(
     keepalivedConfig(spec, {
       self: lb,
@@ -101,9 +105,8 @@ function loadBalancer(
     description:
       `HAProxy on :${spec.apiPort} to ${spec.controlPlanes.length} api-servers${colocated ? ` on :${spec.apiServerPort}` : ""}, ` +
       `keepalived VRRPv${VRRP_VERSION} for ${spec.vip} (priority ${vrrpPriority(index, peers.length + 1)}, advert ${advertInt(spec.vrrpAdvertInterval)} s)` +
-      (colocated
-        ? `; unicast peers: the other ${peers.length} control plane(s); on removal, both stopped and disabled`
-        : ""),
+      (colocated ? `; unicast peers: the other ${peers.length} control plane(s)` : "") +
+      (stopsOnRemoval ? "; on removal, both stopped and disabled" : ""),
     run: stepScript("load-balancer", {
       HAPROXY_CFG: haproxyCfg,
       KEEPALIVED_CONF: keepalivedConf,
@@ -115,8 +118,7 @@ function loadBalancer(
       SCRIPT_USER,
     }),
     after,
-    // Colocated: a control plane that leaves must not keep a keepalived that claims the VIP.
-    ...(colocated
+    ...(stopsOnRemoval
       ? { deleteScript: fillTemplate("remove-load-balancer", { CHECK_SCRIPT_PATH }), dialAttempts: 4 }
       : {}),
     files: [
