@@ -49,9 +49,11 @@ test("etcd edit: adding two hosts creates only their steps; the new members join
     d.byKind.create.filter((n) => !/upgrade/.test(n)),
     [
       "etcd4-etcd-member",
+      "etcd4-etcd-snapshot",
       "etcd4-prepare-node",
       "etcd4-wait-ssh",
       "etcd5-etcd-member",
+      "etcd5-etcd-snapshot",
       "etcd5-prepare-node",
       "etcd5-wait-ssh",
     ],
@@ -73,17 +75,18 @@ test("etcd edit: removing a host runs its quorum-checked leave on that host only
   assert.deepEqual(d.byKind.replace, []);
   assert.deepEqual(
     d.byKind.delete.filter((n) => n.startsWith("etcd2")),
-    ["etcd2-etcd-member", "etcd2-prepare-node", "etcd2-wait-ssh"],
+    ["etcd2-etcd-member", "etcd2-etcd-snapshot", "etcd2-prepare-node", "etcd2-wait-ssh"],
   );
+  // Its snapshot timer goes first (it waits for the member), then the member leaves.
   const deletes = runsOf(d).filter((r) => r.includes(" delete@"));
-  assert.deepEqual(deletes, ["etcd2-etcd-member delete@etcd2"]);
+  assert.deepEqual(deletes, ["etcd2-etcd-member delete@etcd2", "etcd2-etcd-snapshot delete@etcd2"]);
   // The old delete script: member remove through another member, refused below the quorum of those left.
   const old = (await baseRun()).run.resources.find((r) => r.name === "etcd2-etcd-member");
   assert.match(String(old?.inputs.delete), /member\/remove/);
   assert.match(String(old?.inputs.delete), /below their quorum of/);
   assert.deepEqual(
     d.byKind.create.filter((n) => n.startsWith("etcd")),
-    ["etcd4-etcd-member", "etcd4-prepare-node", "etcd4-wait-ssh"],
+    ["etcd4-etcd-member", "etcd4-etcd-snapshot", "etcd4-prepare-node", "etcd4-wait-ssh"],
   );
 });
 

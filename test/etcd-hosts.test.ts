@@ -80,8 +80,19 @@ test("plan: CA on etcdHosts[0], members one at a time, client certificate once t
   const at = new Map(plan.steps.map((s, i) => [s.id, i]));
   for (const s of plan.steps)
     for (const a of s.after) assert.ok((at.get(a) ?? 99999) < (at.get(s.id) ?? -1), `${s.id} after ${a}`);
-  // Control planes hold no etcd: no snapshot timer there, and no etcd step on a worker.
-  assert.equal(plan.steps.filter((s) => s.phase === "etcd-snapshot").length, 0);
+  // Control planes hold no etcd: the snapshot timers run on the etcd hosts, each after its member
+  // (local snapshots, no restore script); no etcd step on a worker.
+  const snapshots = plan.steps.filter((s) => s.phase === "etcd-snapshot");
+  assert.deepEqual(
+    snapshots.map((s) => [s.runsOn, s.after]),
+    etcdHosts.map((h) => [h.name, [`${h.name}-etcd-member`]]),
+  );
+  for (const s of snapshots) {
+    const save = s.files.find((f) => f.path === "/usr/local/sbin/kubeadm-ha-save-etcd-snapshot")?.content ?? "";
+    assert.match(save, /S3_URI='none'/, s.id);
+    assert.match(save, /ETCD_ENDPOINT='https:\/\/127\.0\.0\.1:2379'/, s.id);
+    assert.match(s.script ?? "", /^RESTORE_SCRIPT_PATH='none'$/m, s.id);
+  }
   assert.ok(!plan.steps.some((s) => s.host.startsWith("worker") && s.phase.startsWith("etcd")));
 });
 
@@ -140,7 +151,8 @@ test("scripts: every etcd step's create and delete scripts pass shellcheck and b
       }
     }
     // CA, 3 members (create and delete), client certificate, 2 × (client files, endpoints).
-    assert.equal(files.length, 1 + 3 * 2 + 1 + 2 * 2, files.join(" "));
+    // CA, members (create + delete), client cert, control planes' client and endpoints, snapshot timers (create + delete).
+    assert.equal(files.length, 1 + 3 * 2 + 1 + 2 * 2 + 3 * 2, files.join(" "));
     execFileSync("shellcheck", ["-S", "style", ...files]);
   } finally {
     rmSync(dir, { recursive: true, force: true });

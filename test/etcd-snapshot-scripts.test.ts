@@ -92,6 +92,30 @@ test("snapshot: saved through the member's own endpoint with kubeadm's client ce
   assert.equal(r.mode(`${DIR}/${name}`), 0o600);
 });
 
+test("snapshot on an etcd host (etcdHosts): its member through 127.0.0.1 with its healthcheck-client certificate, kept locally", (t) => {
+  const why = cannotRun();
+  if (why) return t.skip(why);
+  const r = run({
+    script: installed(buildSpec(stackConfig("etcd-example")), "etcd2", SAVE_SNAPSHOT_PATH),
+    collect: [DIR, TOOLS],
+    fakes: { "fake-etcd": FAKE_ETCD, crictl: FAKE_CRICTL },
+    setup: toolsSetup(),
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(
+    r.stdout,
+    /^saved \/var\/lib\/kubeadm-ha\/etcd-snapshots\/etcd-snapshot-etcd2-\d{8}T\d{6}Z\.db: revision 42/m,
+  );
+  assert.doesNotMatch(r.stdout, /copied/);
+  const saveCall = r.calls().find((c) => / snapshot save /.test(c)) ?? "";
+  assert.match(saveCall, /--endpoints https:\/\/127\.0\.0\.1:2379 /);
+  assert.match(saveCall, /--cert \/etc\/kubernetes\/pki\/etcd\/healthcheck-client\.crt /);
+  assert.throws(
+    () => installed(buildSpec(stackConfig("etcd-example")), "etcd2", ETCD_RESTORE_PATH),
+    /no \/usr\/local\/sbin/,
+  );
+});
+
 test("snapshot retention keeps the newest N, and only after the new one is verified", (t) => {
   const why = cannotRun();
   if (why) return t.skip(why);

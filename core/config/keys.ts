@@ -249,14 +249,13 @@ const KEY_TABLE = [
     kind: "string",
     default: "6h",
     description:
-      "Time between etcd snapshots on each control plane (stacked etcd): a whole number with m, h or d, from 15m to 7d.",
+      "Time between etcd snapshots on each etcd member (a control plane with stacked etcd, or an etcd host): a whole number with m, h or d, from 15m to 7d.",
   },
   {
     name: "etcdSnapshotRetention",
     kind: "integer",
     default: 7,
-    description:
-      "Snapshots kept on each control plane (1-100); older ones are deleted only after a new one is verified.",
+    description: "Snapshots kept on each etcd member (1-100); older ones are deleted only after a new one is verified.",
   },
   {
     name: "etcdSnapshotBucket",

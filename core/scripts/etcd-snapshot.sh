@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Control plane with stacked etcd: installs the snapshot timer (kubeadm-ha-etcd-snapshot.service +
-# .timer), the script it runs and the restore script for a loss of quorum (run by hand only), then
-# takes one snapshot right away, so a broken setup fails here and not silently at 3 a.m.
+# A member of etcd (a control plane with stacked etcd, or an etcd host): installs the snapshot timer
+# (kubeadm-ha-etcd-snapshot.service + .timer), the script it runs and, on a control plane, the
+# restore script for a loss of quorum (run by hand only; RESTORE_SCRIPT_PATH none on an etcd host),
+# then takes one snapshot right away, so a broken setup fails here and not silently at 3 a.m.
 # Safe to run again (each run adds one snapshot; retention applies).
 set -euo pipefail
 : "${UNIT_NAME:?}"
@@ -22,7 +23,9 @@ if [ "$NEEDS_AWS_CLI" = true ] && ! command -v aws >/dev/null 2>&1; then
   apt-get -o DPkg::Lock::Timeout=600 install -y -q awscli || snap install aws-cli --classic
 fi
 install_file "$SAVE_SCRIPT" "$SAVE_SCRIPT_PATH" 0700
-install_file "$RESTORE_SCRIPT" "$RESTORE_SCRIPT_PATH" 0700
+if [ "$RESTORE_SCRIPT_PATH" != none ]; then
+  install_file "$RESTORE_SCRIPT" "$RESTORE_SCRIPT_PATH" 0700
+fi
 install_file "$SERVICE_UNIT" "/etc/systemd/system/${UNIT_NAME}.service" 0644
 install_file "$TIMER_UNIT" "/etc/systemd/system/${UNIT_NAME}.timer" 0644
 enable_timer "$UNIT_NAME"

@@ -44,10 +44,13 @@ export function initialCluster(spec: Pick<ClusterSpec, "controlPlanes">): string
 
 /**
  * Each control plane with stacked etcd, once it has joined: the snapshot timer and the restore
- * script (installed for a loss of quorum, never run by Pulumi). Nothing with external etcd.
+ * script (installed for a loss of quorum, never run by Pulumi). With `etcdHosts`, each etcd host
+ * once its member runs: the timer, local snapshots only (no restore script: that one stops and
+ * starts api-servers on its own host). Nothing with `externalEtcdEndpoints` (an etcd run elsewhere).
  */
 export function etcdSnapshots(ctx: PhaseContext): PlanStep[] {
   const { spec } = ctx;
+  if (spec.etcdHosts.length > 0) return spec.etcdHosts.map((h) => etcdHostSnapshot(ctx, h));
   if (spec.etcd.mode !== "stacked") return [];
   const units = etcdSnapshotUnits(spec);
   return spec.controlPlanes.map((cp, index) => {
@@ -93,9 +96,40 @@ export function etcdSnapshots(ctx: PhaseContext): PlanStep[] {
   });
 }
 
-/** The snapshot script of one control plane. */
-function saveScript(spec: ClusterSpec, cp: HostSpec): string {
-  const s3 = spec.etcdSnapshots.s3;
+/** An etcd host's snapshot timer, after its member step: kept on the host (no S3 copy, no restore script). */
+function etcdHostSnapshot(ctx: PhaseContext, h: HostSpec): PlanStep {
+  const { spec } = ctx;
+  const units = etcdSnapshotUnits(spec);
+  const save = saveScript(spec, h, false);
+  return step({
+    host: h.name,
+    phase: "etcd-snapshot",
+    description:
+      `etcd snapshot every ${spec.etcdSnapshots.interval}, keep ${spec.etcdSnapshots.retention} in ${SNAPSHOT_DIR}; ` +
+      "take the first snapshot now",
+    run: stepScript("etcd-snapshot", {
+      UNIT_NAME: ETCD_SNAPSHOT_UNIT,
+      SERVICE_UNIT: units.service,
+      TIMER_UNIT: units.timer,
+      SAVE_SCRIPT: save,
+      SAVE_SCRIPT_PATH: SAVE_SNAPSHOT_PATH,
+      RESTORE_SCRIPT: "none",
+      RESTORE_SCRIPT_PATH: "none",
+      NEEDS_AWS_CLI: "false",
+    }),
+    deleteScript: fillTemplate("remove-timer", { UNIT_NAME: ETCD_SNAPSHOT_UNIT, FILES: SAVE_SNAPSHOT_PATH }),
+    after: [stepOf(ctx.before, "etcd-member", h.name).id],
+    files: [
+      { path: `${UNIT_DIR}/${ETCD_SNAPSHOT_UNIT}.service`, content: units.service, mode: "0644" },
+      { path: `${UNIT_DIR}/${ETCD_SNAPSHOT_UNIT}.timer`, content: units.timer, mode: "0644" },
+      { path: SAVE_SNAPSHOT_PATH, content: save, mode: "0700" },
+    ],
+  });
+}
+
+/** The snapshot script of one etcd member (its S3 copy only where `withS3` and a bucket is set). */
+function saveScript(spec: ClusterSpec, cp: HostSpec, withS3 = true): string {
+  const s3 = withS3 ? spec.etcdSnapshots.s3 : undefined;
   return fillTemplate("save-etcd-snapshot", {
     NODE_NAME: cp.name,
     SNAPSHOT_DIR,
