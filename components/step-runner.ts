@@ -139,13 +139,9 @@ export class StepRunner {
     connection: types.input.remote.ConnectionArgs,
     dialErrorLimit: number | undefined,
   ): pulumi.Output<types.input.remote.ConnectionArgs> {
-    const key = `${host}|${dialErrorLimit ?? "default"}`;
-    let lifted = this.lifted.get(key);
-    if (!lifted) {
-      lifted = liftConnection(dialErrorLimit === undefined ? connection : { ...connection, dialErrorLimit });
-      this.lifted.set(key, lifted);
-    }
-    return lifted;
+    return cached(this.lifted, `${host}|${dialErrorLimit ?? "default"}`, () =>
+      liftConnection(dialErrorLimit === undefined ? connection : { ...connection, dialErrorLimit }),
+    );
   }
 
   /** The Command created for a plan step (throws if the step has not been run). */
@@ -207,14 +203,10 @@ export class StepRunner {
   private stdinFor(step: PlanStep, parent: pulumi.Resource): pulumi.Input<string> | undefined {
     const data = step.stdinData ?? "";
     if (step.stdin.length === 0) return data === "" ? undefined : data;
-    const key = `${step.stdin.join(" ")}\n${data}`;
-    let stdin = this.stdins.get(key);
-    if (!stdin) {
+    return cached(this.stdins, `${step.stdin.join(" ")}\n${data}`, () => {
       const secrets = step.stdin.map((n) => this.secret(n, parent));
-      stdin = pulumi.secret(pulumi.all(secrets).apply((values) => `${values.join("\n")}\n${data}`));
-      this.stdins.set(key, stdin);
-    }
-    return stdin;
+      return pulumi.secret(pulumi.all(secrets).apply((values) => `${values.join("\n")}\n${data}`));
+    });
   }
 }
 
@@ -237,4 +229,14 @@ function placeholdersIn(text: string): { used: LateName[]; urnOf: string[] } {
  */
 function aliasesOf(step: PlanStep, parentUrn: string | undefined): pulumi.Input<pulumi.URN | pulumi.Alias>[] {
   return step.formerIds.map((name) => (parentUrn ? `${parentUrn}$${COMMAND_TYPE}::${name}` : { name }));
+}
+
+/** The value of `map` under `key`, made by `make` and kept there the first time it is asked for. */
+function cached<V>(map: Map<string, V>, key: string, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    map.set(key, value);
+  }
+  return value;
 }

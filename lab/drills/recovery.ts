@@ -1,5 +1,6 @@
 import { boot } from "../host-power";
 import { Lab, WRITE_PREFIX } from "../lab";
+import { checkLedger } from "./ledger";
 import { nowMs, pollUntil } from "../lib/time";
 import { LabHost } from "../net/topology";
 import { Check } from "../report";
@@ -40,19 +41,7 @@ export async function recovery(lab: Lab, down: readonly LabHost[]): Promise<Chec
   const afterReady = loop.records.filter((r) => !r.skipped && r.start > value.readyAt);
   const failedAfterReady = afterReady.filter((r) => !r.ok);
 
-  const list = await lab.request(
-    lab.vip,
-    "GET",
-    `/kv/${WRITE_PREFIX}/${lab.runId}/?prefix=1`,
-    undefined,
-    10_000,
-    50_000_000,
-  );
-  const stored = new Map<string, string>();
-  if (list.ok && list.body)
-    for (const it of (JSON.parse(list.body) as { items: { key: string; value: string }[] }).items)
-      stored.set(it.key, it.value);
-  const missing = [...lab.ledger].filter(([k, v]) => stored.get(k) !== v);
+  const ledger = await checkLedger(lab);
   const label = `6 recovery (${down.length} back)`;
   return [
     {
@@ -73,11 +62,12 @@ export async function recovery(lab: Lab, down: readonly LabHost[]): Promise<Chec
       drill: label,
       expectation:
         "every write acknowledged at any point of the run is still there with its value (linearizable read through the VIP)",
-      measured: list.ok
-        ? `${lab.ledger.size} acknowledged writes checked, ${missing.length} lost or changed`
-        : `could not list: ${list.error ?? list.status}`,
-      pass: list.ok && lab.ledger.size > 0 && missing.length === 0,
-      figures: { checked: lab.ledger.size, lost: missing.length, firstLost: missing[0]?.[0] ?? null },
+      measured:
+        ledger.unlisted === undefined
+          ? `${lab.ledger.size} acknowledged writes checked, ${ledger.lost.length} lost or changed`
+          : `could not list: ${ledger.unlisted}`,
+      pass: ledger.unlisted === undefined && lab.ledger.size > 0 && ledger.lost.length === 0,
+      figures: { checked: lab.ledger.size, lost: ledger.lost.length, firstLost: ledger.lost[0] ?? null },
     },
   ];
 }

@@ -11,13 +11,14 @@ import { quorumOf } from "../../core/config/types";
 import { stepOf } from "../../core/plan/lookup";
 import { buildPlan } from "../../core/plan/steps";
 import { runHostScript } from "../etcd-restore/sandbox";
-import { Lab, WRITE_PREFIX } from "../lab";
+import { Lab } from "../lab";
 import { LabError } from "../lib/errors";
 import { CommandResult } from "../lib/sh";
 import { pollUntil } from "../lib/time";
 import { LabHost } from "../net/topology";
 import { Check } from "../report";
 import { WAIT } from "../settings";
+import { checkLedger } from "../drills/ledger";
 import { etcdPkiRoot } from "./daemons";
 import { endpointViews, healthyCount } from "./etcd-view";
 
@@ -29,23 +30,6 @@ function leave(lab: Lab, h: LabHost, script: string, attempt: string): Promise<C
     name: `${h.name}-leave-${attempt}`,
     content: script,
   });
-}
-
-/** Every write acknowledged during the run, read back through the VIP: how many were checked, and which are lost. */
-async function ledgerCheck(lab: Lab): Promise<{ listed: boolean; lost: string[] }> {
-  const list = await lab.request(
-    lab.vip,
-    "GET",
-    `/kv/${WRITE_PREFIX}/${lab.runId}/?prefix=1`,
-    undefined,
-    10_000,
-    50_000_000,
-  );
-  if (!list.ok || !list.body) return { listed: false, lost: [] };
-  const stored = new Map(
-    (JSON.parse(list.body) as { items: { key: string; value: string }[] }).items.map((i) => [i.key, i.value]),
-  );
-  return { listed: true, lost: [...lab.ledger].filter(([k, v]) => stored.get(k) !== v).map(([k]) => k) };
 }
 
 export async function memberRemoval(lab: Lab): Promise<Check[]> {
@@ -85,7 +69,7 @@ export async function memberRemoval(lab: Lab): Promise<Check[]> {
   const writes = loop.records.filter((r) => r.kind === "write" && r.ok).length;
   const failed = loop.records.filter((r) => !r.skipped && !r.ok).length;
   await lab.waitReady(lab.topo.cps, WAIT.readyMs);
-  const ledger = await ledgerCheck(lab);
+  const ledger = await checkLedger(lab);
   const label = `E4 etcd host ${leaving.name} removed by its rendered leave script`;
   const refusedRight = refused.code !== 0 && /below their quorum of 2/.test(refused.stderr);
   return [
@@ -99,14 +83,14 @@ export async function memberRemoval(lab: Lab): Promise<Check[]> {
     {
       drill: label,
       expectation: `with every member healthy it removes ${leaving.name} through another member (${stay.length} left, quorum ${q.quorum}); writes go on; every acknowledged write of the run is still there`,
-      measured: `exit ${done.code}: ${done.stdout.trim().split("\n")[0] ?? ""}; ${healthyLeft} of ${stay.length} healthy; ${writes} writes acknowledged, ${failed} requests failed during the removal; ${ledger.listed ? `${lab.ledger.size} acknowledged writes checked, ${ledger.lost.length} lost` : "could not list the writes"}`,
+      measured: `exit ${done.code}: ${done.stdout.trim().split("\n")[0] ?? ""}; ${healthyLeft} of ${stay.length} healthy; ${writes} writes acknowledged, ${failed} requests failed during the removal; ${ledger.unlisted === undefined ? `${lab.ledger.size} acknowledged writes checked, ${ledger.lost.length} lost` : "could not list the writes"}`,
       pass:
         done.code === 0 &&
         /removed member/.test(done.stdout) &&
         healthyLeft === stay.length &&
         listed.length === stay.length &&
         writes > 0 &&
-        ledger.listed &&
+        ledger.unlisted === undefined &&
         ledger.lost.length === 0,
       figures: {
         leaveExit: done.code,

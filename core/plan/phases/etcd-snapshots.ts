@@ -50,86 +50,74 @@ export function initialCluster(spec: Pick<ClusterSpec, "controlPlanes">): string
  */
 export function etcdSnapshots(ctx: PhaseContext): PlanStep[] {
   const { spec } = ctx;
-  if (spec.etcdHosts.length > 0) return spec.etcdHosts.map((h) => etcdHostSnapshot(ctx, h));
+  if (spec.etcdHosts.length > 0)
+    return spec.etcdHosts.map((h) =>
+      snapshotStep(spec, h, stepOf(ctx.before, "etcd-member", h.name).id, { s3: undefined, restore: false }),
+    );
   if (spec.etcd.mode !== "stacked") return [];
-  const units = etcdSnapshotUnits(spec);
   return spec.controlPlanes.map((cp, index) => {
-    const joined =
-      index === 0 ? stepOf(ctx.before, "kubeadm-init", cp.name) : stepOf(ctx.before, "kubeadm-join", cp.name);
-    const save = saveScript(spec, cp);
-    const restore = restoreScript(spec, cp);
-    const files: InstalledFile[] = [
-      { path: `${UNIT_DIR}/${ETCD_SNAPSHOT_UNIT}.service`, content: units.service, mode: "0644" },
-      { path: `${UNIT_DIR}/${ETCD_SNAPSHOT_UNIT}.timer`, content: units.timer, mode: "0644" },
-      { path: SAVE_SNAPSHOT_PATH, content: save, mode: "0700" },
-      {
-        path: ETCD_RESTORE_PATH,
-        content: restore,
-        mode: "0700",
-        note: "run by hand after a loss of quorum (README: Certificates and etcd snapshots), never by Pulumi",
-      },
-    ];
-    const s3 = spec.etcdSnapshots.s3;
-    return step({
-      host: cp.name,
-      phase: "etcd-snapshot",
-      description:
-        `etcd snapshot every ${spec.etcdSnapshots.interval}, keep ${spec.etcdSnapshots.retention}` +
-        `${s3 ? `, copy to s3://${s3.bucket}/${s3.prefix}/` : ""}; install the restore script; take the first snapshot now`,
-      run: stepScript("etcd-snapshot", {
-        UNIT_NAME: ETCD_SNAPSHOT_UNIT,
-        SERVICE_UNIT: units.service,
-        TIMER_UNIT: units.timer,
-        SAVE_SCRIPT: save,
-        SAVE_SCRIPT_PATH: SAVE_SNAPSHOT_PATH,
-        RESTORE_SCRIPT: restore,
-        RESTORE_SCRIPT_PATH: ETCD_RESTORE_PATH,
-        NEEDS_AWS_CLI: String(s3 !== undefined),
-      }),
-      deleteScript: fillTemplate("remove-timer", {
-        UNIT_NAME: ETCD_SNAPSHOT_UNIT,
-        FILES: `${SAVE_SNAPSHOT_PATH} ${ETCD_RESTORE_PATH}`,
-      }),
-      after: [joined.id],
-      files,
-    });
+    const joined = stepOf(ctx.before, index === 0 ? "kubeadm-init" : "kubeadm-join", cp.name);
+    return snapshotStep(spec, cp, joined.id, { s3: spec.etcdSnapshots.s3, restore: true });
   });
 }
 
-/** An etcd host's snapshot timer, after its member step: kept on the host (no S3 copy, no restore script). */
-function etcdHostSnapshot(ctx: PhaseContext, h: HostSpec): PlanStep {
-  const { spec } = ctx;
+/** Where an etcd member's snapshots go besides its disk, and whether it gets the restore script. */
+interface SnapshotTarget {
+  /** The bucket and prefix every snapshot is copied to, if any. */
+  readonly s3: ClusterSpec["etcdSnapshots"]["s3"];
+  /** Install the restore script (a control plane: it also stops and starts the api-server). */
+  readonly restore: boolean;
+}
+
+/** One etcd member's snapshot step, after `after` (its init, join or member step). */
+function snapshotStep(spec: ClusterSpec, h: HostSpec, after: string, { s3, restore }: SnapshotTarget): PlanStep {
   const units = etcdSnapshotUnits(spec);
-  const save = saveScript(spec, h, false);
+  const save = saveScript(spec, h, s3);
+  const restoreScriptText = restore ? restoreScript(spec, h) : undefined;
+  const files: InstalledFile[] = [
+    { path: `${UNIT_DIR}/${ETCD_SNAPSHOT_UNIT}.service`, content: units.service, mode: "0644" },
+    { path: `${UNIT_DIR}/${ETCD_SNAPSHOT_UNIT}.timer`, content: units.timer, mode: "0644" },
+    { path: SAVE_SNAPSHOT_PATH, content: save, mode: "0700" },
+    ...(restoreScriptText
+      ? [
+          {
+            path: ETCD_RESTORE_PATH,
+            content: restoreScriptText,
+            mode: "0700",
+            note: "run by hand after a loss of quorum (README: Certificates and etcd snapshots), never by Pulumi",
+          },
+        ]
+      : []),
+  ];
+  const { interval, retention } = spec.etcdSnapshots;
   return step({
     host: h.name,
     phase: "etcd-snapshot",
-    description:
-      `etcd snapshot every ${spec.etcdSnapshots.interval}, keep ${spec.etcdSnapshots.retention} in ${SNAPSHOT_DIR}; ` +
-      "take the first snapshot now",
+    description: restoreScriptText
+      ? `etcd snapshot every ${interval}, keep ${retention}` +
+        `${s3 ? `, copy to s3://${s3.bucket}/${s3.prefix}/` : ""}; install the restore script; take the first snapshot now`
+      : `etcd snapshot every ${interval}, keep ${retention} in ${SNAPSHOT_DIR}; take the first snapshot now`,
     run: stepScript("etcd-snapshot", {
       UNIT_NAME: ETCD_SNAPSHOT_UNIT,
       SERVICE_UNIT: units.service,
       TIMER_UNIT: units.timer,
       SAVE_SCRIPT: save,
       SAVE_SCRIPT_PATH: SAVE_SNAPSHOT_PATH,
-      RESTORE_SCRIPT: "none",
-      RESTORE_SCRIPT_PATH: "none",
-      NEEDS_AWS_CLI: "false",
+      RESTORE_SCRIPT: restoreScriptText ?? "none",
+      RESTORE_SCRIPT_PATH: restoreScriptText ? ETCD_RESTORE_PATH : "none",
+      NEEDS_AWS_CLI: String(s3 !== undefined),
     }),
-    deleteScript: fillTemplate("remove-timer", { UNIT_NAME: ETCD_SNAPSHOT_UNIT, FILES: SAVE_SNAPSHOT_PATH }),
-    after: [stepOf(ctx.before, "etcd-member", h.name).id],
-    files: [
-      { path: `${UNIT_DIR}/${ETCD_SNAPSHOT_UNIT}.service`, content: units.service, mode: "0644" },
-      { path: `${UNIT_DIR}/${ETCD_SNAPSHOT_UNIT}.timer`, content: units.timer, mode: "0644" },
-      { path: SAVE_SNAPSHOT_PATH, content: save, mode: "0700" },
-    ],
+    deleteScript: fillTemplate("remove-timer", {
+      UNIT_NAME: ETCD_SNAPSHOT_UNIT,
+      FILES: restoreScriptText ? `${SAVE_SNAPSHOT_PATH} ${ETCD_RESTORE_PATH}` : SAVE_SNAPSHOT_PATH,
+    }),
+    after: [after],
+    files,
   });
 }
 
-/** The snapshot script of one etcd member (its S3 copy only where `withS3` and a bucket is set). */
-function saveScript(spec: ClusterSpec, cp: HostSpec, withS3 = true): string {
-  const s3 = withS3 ? spec.etcdSnapshots.s3 : undefined;
+/** The snapshot script of one etcd member, copying to `s3` when given. */
+function saveScript(spec: ClusterSpec, cp: HostSpec, s3: SnapshotTarget["s3"]): string {
   return fillTemplate("save-etcd-snapshot", {
     NODE_NAME: cp.name,
     SNAPSHOT_DIR,
